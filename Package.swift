@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// A system-library target for one C library found through pkg-config, with the Debian package
+/// that provides it.
+func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(
+        name: name,
+        path: "Sources/\(name)",
+        pkgConfig: pkgConfig,
+        providers: [.apt([apt])]
+    )
+}
+
+let package = Package(
+    name: "travis-logs",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "LogsCore", targets: ["LogsCore"]),
+        .library(name: "LogsStorage", targets: ["LogsStorage"]),
+        .library(name: "LogsTransport", targets: ["LogsTransport"]),
+        .library(name: "LogsHTTP", targets: ["LogsHTTP"]),
+        .executable(name: "travis-logs", targets: ["Executables"]),
+    ],
+    targets: [
+        systemLibrary("CLibPQ", pkgConfig: "libpq", apt: "libpq-dev"),
+        systemLibrary("CRabbitMQ", pkgConfig: "librabbitmq", apt: "librabbitmq-dev"),
+        systemLibrary("CHiredis", pkgConfig: "hiredis", apt: "libhiredis-dev"),
+        systemLibrary("CCurl", pkgConfig: "libcurl", apt: "libcurl4-openssl-dev"),
+        systemLibrary("CCrypto", pkgConfig: "libcrypto", apt: "libssl-dev"),
+        systemLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: "libmicrohttpd-dev"),
+        systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
+
+        .target(name: "LogsCore"),
+        .target(
+            name: "LogsStorage",
+            dependencies: ["LogsCore", "CLibPQ", "CSQLite", "CCurl", "CCrypto"]
+        ),
+        .target(
+            name: "LogsTransport",
+            dependencies: ["LogsCore", "CRabbitMQ", "CHiredis", "CCurl", "CCrypto"]
+        ),
+        .target(
+            name: "LogsHTTP",
+            dependencies: ["LogsCore", "CMicroHTTPD", "CCrypto"]
+        ),
+        .executableTarget(
+            name: "Executables",
+            dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP"]
+        ),
+
+        .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
+        .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage"]),
+        .testTarget(name: "LogsTransportTests", dependencies: ["LogsCore", "LogsTransport"]),
+        .testTarget(name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

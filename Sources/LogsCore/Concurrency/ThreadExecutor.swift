@@ -1,0 +1,110 @@
+import Foundation
+
+/// A serial executor that runs every job on one dedicated thread.
+///
+/// The C libraries behind the production implementations block, and blocking calls must stay off
+/// Swift's cooperative thread pool, which has one thread per core. An actor that owns a C handle
+/// returns this executor from `unownedExecutor`, so its methods run on the dedicated thread and may
+/// block there while other tasks go on:
+///
+/// ```swift
+/// actor Connection {
+///     let executor = ThreadExecutor(name: "postgres-1")
+///     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+/// }
+/// ```
+///
+/// Each hop onto the thread costs a thread wake-up, so callers hop once per batch, not per item.
+/// The thread runs until `shutdown()`; an executor that is never shut down is never freed.
+public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+    // @unchecked Sendable: `pending` and `isStopping` are only touched while `condition` is locked,
+    // and `thread` is written once in `init`.
+    private let condition = NSCondition()
+    private var pending: [UnownedJob] = []
+    private var isStopping = false
+    private var thread: Thread?
+
+    public let name: String
+
+    public init(name: String) {
+        self.name = name
+        // The thread keeps the executor alive until `shutdown()` lets its loop return.
+        let thread = Thread { self.runLoop() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        condition.lock()
+        pending.append(unowned)
+        condition.signal()
+        condition.unlock()
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Whether the calling code runs on this executor's thread.
+    public var isCurrent: Bool {
+        Thread.current === thread
+    }
+
+    /// Stops the thread once the jobs already enqueued have run.
+    public func shutdown() {
+        condition.lock()
+        isStopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs a blocking closure on this executor's thread and returns its result.
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let task = BlockingCall(body: body, continuation: continuation)
+            condition.lock()
+            blockingCalls.append(task.run)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    private var blockingCalls: [@Sendable () -> Void] = []
+
+    private func runLoop() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && blockingCalls.isEmpty && !isStopping {
+                condition.wait()
+            }
+            if pending.isEmpty && blockingCalls.isEmpty && isStopping {
+                condition.unlock()
+                return
+            }
+            let jobs = pending
+            let calls = blockingCalls
+            pending.removeAll(keepingCapacity: true)
+            blockingCalls.removeAll(keepingCapacity: true)
+            condition.unlock()
+
+            for job in jobs {
+                job.runSynchronously(on: asUnownedSerialExecutor())
+            }
+            for call in calls {
+                call()
+            }
+        }
+    }
+}
+
+private struct BlockingCall<T: Sendable>: Sendable {
+    let body: @Sendable () throws -> T
+    let continuation: CheckedContinuation<T, any Error>
+
+    var run: @Sendable () -> Void {
+        { continuation.resume(with: Result { try body() }) }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// `ChannelPresence` in memory, with the same expiry as the Redis keys.
+public actor InMemoryChannelPresence: ChannelPresence {
+    private let clock: any LogsClock
+    private let expiry: Duration
+    private var occupiedUntil: [String: Date] = [:]
+
+    public init(clock: any LogsClock = SystemClock(), expiry: Duration = ChannelPresenceDefaults.expiry) {
+        self.clock = clock
+        self.expiry = expiry
+    }
+
+    public func markOccupied(_ channel: String) {
+        occupiedUntil[channel] = clock.now().addingTimeInterval(expiry.timeInterval)
+    }
+
+    public func markVacant(_ channel: String) {
+        occupiedUntil[channel] = nil
+    }
+
+    public func isOccupied(_ channel: String) -> Bool {
+        guard let until = occupiedUntil[channel] else { return false }
+        return clock.now() < until
+    }
+}
+
+/// `MaintenanceSwitch` in memory, turning itself off when its time runs out.
+public actor InMemoryMaintenanceSwitch: MaintenanceSwitch {
+    private let clock: any LogsClock
+    private var enabledUntil: Date?
+
+    public init(clock: any LogsClock = SystemClock()) {
+        self.clock = clock
+    }
+
+    public func remainingTime() -> Duration? {
+        guard let enabledUntil else { return nil }
+        let remaining = enabledUntil.timeIntervalSince(clock.now())
+        return remaining > 0 ? .milliseconds(Int64((remaining * 1000).rounded(.up))) : nil
+    }
+
+    public func enable(for duration: Duration) {
+        enabledUntil = clock.now().addingTimeInterval(duration.timeInterval)
+    }
+
+    public func disable() {
+        enabledUntil = nil
+    }
+}
+
+/// `DistributedLock` in memory: one holder per key, with expiry and owner tokens.
+public actor InMemoryLock: DistributedLock {
+    private let clock: any LogsClock
+    private var holders: [String: (token: String, until: Date)] = [:]
+
+    public init(clock: any LogsClock = SystemClock()) {
+        self.clock = clock
+    }
+
+    public func acquire(_ key: String, ttl: Duration) -> LockLease? {
+        let now = clock.now()
+        if let holder = holders[key], holder.until > now { return nil }
+        let token = UUID().uuidString
+        holders[key] = (token, now.addingTimeInterval(ttl.timeInterval))
+        return LockLease(key: key, token: token)
+    }
+
+    @discardableResult
+    public func release(_ lease: LockLease) -> Bool {
+        guard let holder = holders[lease.key], holder.token == lease.token, holder.until > clock.now() else {
+            return false
+        }
+        holders[lease.key] = nil
+        return true
+    }
+}
+
+/// `LogIDCache` in memory, dropping the least recently used entries beyond `capacity`.
+public actor InMemoryLogIDCache: LogIDCache {
+    private let capacity: Int
+    private var entries: [JobID: (logID: LogID, lastUse: UInt64)] = [:]
+    private var useCounter: UInt64 = 0
+
+    /// - Parameter capacity: the maximum number of entries, at least 1.
+    public init(capacity: Int = 100_000) {
+        self.capacity = max(1, capacity)
+    }
+
+    public var count: Int { entries.count }
+
+    public func logID(forJobID jobID: JobID) -> LogID? {
+        guard let entry = entries[jobID] else { return nil }
+        useCounter += 1
+        entries[jobID] = (entry.logID, useCounter)
+        return entry.logID
+    }
+
+    public func store(_ logID: LogID, forJobID jobID: JobID) {
+        useCounter += 1
+        entries[jobID] = (logID, useCounter)
+        if entries.count > capacity {
+            evictOldest(entries.count - capacity + capacity / 10)
+        }
+    }
+
+    /// Evicts a tenth of the cache at once, so the scan is paid rarely.
+    private func evictOldest(_ count: Int) {
+        let oldest = entries.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(count)
+        for (jobID, _) in oldest { entries[jobID] = nil }
+    }
+}
+
+/// `IgnoredIDs` in memory.
+public actor InMemoryIgnoredIDs: IgnoredIDs {
+    private var jobIDs: Set<JobID>
+    private var logIDs: Set<LogID>
+
+    public init(jobIDs: Set<JobID> = [], logIDs: Set<LogID> = []) {
+        self.jobIDs = jobIDs
+        self.logIDs = logIDs
+    }
+
+    public func ignore(jobID: JobID) { jobIDs.insert(jobID) }
+
+    public func ignore(logID: LogID) { logIDs.insert(logID) }
+
+    public func isIgnored(jobID: JobID) -> Bool { jobIDs.contains(jobID) }
+
+    public func isIgnored(logID: LogID) -> Bool { logIDs.contains(logID) }
+}

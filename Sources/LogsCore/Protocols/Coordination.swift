@@ -1,0 +1,100 @@
+import Foundation
+
+/// Whether anybody watches a Pusher channel, as learned from Pusher's existence webhook.
+///
+/// The original keeps this in Redis as `logs:channel-occupied:<channel>` with a 6 hour expiry.
+public protocol ChannelPresence: Sendable {
+    func markOccupied(_ channel: String) async throws
+    func markVacant(_ channel: String) async throws
+    func isOccupied(_ channel: String) async throws -> Bool
+}
+
+public enum ChannelPresenceDefaults {
+    /// How long a channel counts as occupied after the last `channel_occupied` webhook.
+    public static let expiry: Duration = .seconds(6 * 60 * 60)
+}
+
+/// The switch that pauses work on `log_parts` while partitions are maintained.
+///
+/// The original keeps it in Redis as `travis-logs:maintenance` = `on` with an expiry.
+public protocol MaintenanceSwitch: Sendable {
+    /// Returns the time left before the switch turns itself off, or nil when it is off.
+    func remainingTime() async throws -> Duration?
+
+    func enable(for duration: Duration) async throws
+
+    func disable() async throws
+}
+
+extension MaintenanceSwitch {
+    public func isEnabled() async throws -> Bool {
+        try await remainingTime() != nil
+    }
+
+    /// Throws when maintenance is on.
+    ///
+    /// - Throws: `LogsError` with code `.underMaintenance` and the remaining time as `retryAfter`.
+    public func checkAvailable() async throws {
+        if let remaining = try await remainingTime() {
+            throw LogsError(
+                .underMaintenance, "log parts are under maintenance; retry later", retryAfter: remaining)
+        }
+    }
+}
+
+/// A held lock: its key and the token that proves ownership.
+public struct LockLease: Sendable, Hashable {
+    public var key: String
+    public var token: String
+
+    public init(key: String, token: String) {
+        self.key = key
+        self.token = token
+    }
+}
+
+/// A lock shared by every process, with an expiry so a dead holder cannot keep it.
+public protocol DistributedLock: Sendable {
+    /// Takes the lock unless somebody holds it.
+    ///
+    /// - Returns: the lease, or nil when the lock is held.
+    func acquire(_ key: String, ttl: Duration) async throws -> LockLease?
+
+    /// Releases the lock if `lease` still owns it.
+    ///
+    /// - Returns: whether it was released; false when it had expired and another owner took it.
+    @discardableResult
+    func release(_ lease: LockLease) async throws -> Bool
+}
+
+extension DistributedLock {
+    /// Runs `body` while holding the lock.
+    ///
+    /// - Returns: the body's result, or nil when the lock was held by somebody else.
+    public func withLock<T: Sendable>(
+        _ key: String, ttl: Duration, _ body: @Sendable () async throws -> T
+    ) async throws -> T? {
+        guard let lease = try await acquire(key, ttl: ttl) else { return nil }
+        do {
+            let result = try await body()
+            try await release(lease)
+            return result
+        } catch {
+            _ = try? await release(lease)
+            throw error
+        }
+    }
+}
+
+/// A cache from job id to log id, which never changes once a log exists.
+public protocol LogIDCache: Sendable {
+    func logID(forJobID jobID: JobID) async -> LogID?
+    func store(_ logID: LogID, forJobID jobID: JobID) async
+}
+
+/// The ids whose logs must not be served for now (the Redis sets `logs:ignored-job-ids` and
+/// `logs:ignored-log-ids` in the original).
+public protocol IgnoredIDs: Sendable {
+    func isIgnored(jobID: JobID) async throws -> Bool
+    func isIgnored(logID: LogID) async throws -> Bool
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// What one aggregation did.
+public struct AggregationOutcome: Sendable, Hashable {
+    /// The log after the aggregation.
+    public var log: Log
+    /// How many parts went into the content (after dropping repeated numbers).
+    public var partsUsed: Int
+    /// How many rows were deleted from `log_parts`, repeated numbers included.
+    public var partsDeleted: Int
+
+    public init(log: Log, partsUsed: Int, partsDeleted: Int) {
+        self.log = log
+        self.partsUsed = partsUsed
+        self.partsDeleted = partsDeleted
+    }
+}
+
+/// The database of logs and log parts.
+///
+/// Implementations: `InMemoryPartStore` here, and PostgreSQL and SQLite stores in LogsStorage.
+/// Every method is one transaction. Times are passed in so that the caller's clock decides them.
+public protocol PartStore: Sendable {
+    /// Returns the id of the job's log, creating the row if there is none.
+    ///
+    /// Concurrent callers for one job, in any number of processes, get the same id: there is never
+    /// more than one `logs` row per job.
+    func findOrCreateLog(jobID: JobID, at date: Date) async throws -> LogID
+
+    func logID(forJobID jobID: JobID) async throws -> LogID?
+
+    func log(id: LogID) async throws -> Log?
+
+    func log(jobID: JobID) async throws -> Log?
+
+    /// Inserts parts in one round trip. Repeated numbers are stored too; aggregation keeps the first.
+    func insertParts(_ parts: [NewLogPart], at date: Date) async throws
+
+    /// Appends the log's parts to its content and deletes exactly the parts used.
+    ///
+    /// Parts are joined in number order, keeping the first stored copy of a repeated number (see
+    /// `LogAggregation`). When the content is null and `archivedContent` is given (the log was
+    /// purged after archiving), the parts are appended to `archivedContent` instead and
+    /// `purged_at` is cleared. Sets `aggregated_at`, clears the archive flags when content
+    /// changed, and hands the log to the log scanner (`scan_status = 'ready_for_scan'`, its
+    /// timestamp, and a `scan_tracker` row). A part inserted while this runs is kept.
+    ///
+    /// - Returns: the outcome, or nil when there is no such log.
+    func aggregate(logID: LogID, archivedContent: String?, at date: Date) async throws -> AggregationOutcome?
+
+    /// Returns the content the log would have if aggregated now, without changing anything.
+    func aggregatedOnDemand(logID: LogID) async throws -> String
+
+    /// Replaces the content of each job's log in one transaction, creating logs as needed, and
+    /// deletes their parts.
+    ///
+    /// Empty content is stored as null. Sets `aggregated_at` when there is content, `removed_by`
+    /// and `removed_at` when `removedBy` is given, and clears `archived_at` and `archive_verified`.
+    func setContent(_ updates: [LogContentUpdate], at date: Date) async throws -> [Log]
+
+    func setArchiving(logID: LogID, _ isArchiving: Bool, at date: Date) async throws
+
+    /// Sets `archived_at` and `archive_verified = true`.
+    func markArchiveVerified(logID: LogID, at date: Date) async throws
+
+    /// Clears `archived_at` and sets `archive_verified = false`.
+    func markNotArchived(logID: LogID, at date: Date) async throws
+
+    /// Clears the content and sets `purged_at`, only if the content's MD5 still equals
+    /// `expectedContentMD5` (lower-case hex), so text that changed after verification is kept.
+    ///
+    /// - Returns: whether the log was purged.
+    func purge(logID: LogID, expectedContentMD5: String, at date: Date) async throws -> Bool
+
+    /// Returns logs with a final part stored before `finalBefore`, or any part stored before
+    /// `anyBefore`, at most `limit` of them.
+    func aggregatableLogIDs(finalBefore: Date, anyBefore: Date, limit: Int) async throws -> [LogID]
+
+    /// Returns the log's parts ordered by number, then by insertion.
+    func logParts(logID: LogID, query: LogPartsQuery) async throws -> [StoredLogPart]
+
+    /// Creates and drops partitions of `log_parts`; a store without partitions does nothing.
+    func runPartitionMaintenance() async throws
+}
+
+/// The joining rule every `PartStore` applies when aggregating.
+public enum LogAggregation {
+    /// Chooses the parts to aggregate and the content they make.
+    ///
+    /// - Parameters:
+    ///   - base: the current content, or the archived content of a purged log.
+    ///   - parts: the log's parts ordered by number, then by id.
+    /// - Returns: the new content and the ids of every part consumed, repeats included.
+    public static func plan(base: String?, parts: [StoredLogPart]) -> (content: String, usedPartIDs: [Int64]) {
+        var seenNumbers = Set<Int>()
+        var texts: [String] = []
+        for part in parts where seenNumbers.insert(part.number).inserted {
+            texts.append(part.content ?? "")
+        }
+        return (PartContent.joined(texts, after: base ?? ""), parts.map(\.id))
+    }
+}

@@ -1,0 +1,128 @@
+/// The text form in which a log part is stored, and the joining of parts into a log.
+///
+/// Workers cut a job's output into parts by bytes, so a multi-byte UTF-8 character can be split
+/// between two parts. The `log_parts.content` column is text and cannot hold the loose bytes, yet
+/// the aggregated log must show the character whole. So a part's edges are stored reversibly: up
+/// to three orphan continuation bytes at the start, and an unfinished character of up to three
+/// bytes at the end, are each written as one scalar from U+10FF80 to U+10FFF4 (the byte's value
+/// plus 0x10FF00). Joining turns those scalars back into bytes before decoding the whole log, so
+/// the halves meet again; anything still invalid becomes U+FFFD, as do invalid bytes inside a part.
+public enum PartContent {
+    /// The scalar value whose low byte carries an escaped edge byte.
+    static let escapeBase: UInt32 = 0x10FF00
+    static let escapeRange: ClosedRange<UInt32> = 0x10FF80...0x10FFFF
+
+    /// Converts a part's raw bytes to its stored text.
+    ///
+    /// NUL bytes are removed because PostgreSQL text cannot hold them. Invalid UTF-8 inside the
+    /// part becomes U+FFFD; the split edges are escaped as described on `PartContent`.
+    public static func storedText<Bytes: Collection>(fromBytes raw: Bytes) -> String where Bytes.Element == UInt8 {
+        let bytes = raw.filter { $0 != 0 }
+        let headEnd = orphanContinuationCount(in: bytes)
+        let tailStart = unfinishedCharacterStart(in: bytes, notBefore: headEnd)
+
+        var text = ""
+        text.reserveCapacity(bytes.count)
+        for byte in bytes[..<headEnd] {
+            text.unicodeScalars.append(escapedScalar(for: byte))
+        }
+        let middle = String(decoding: bytes[headEnd..<tailStart], as: UTF8.self)
+        text.unicodeScalars.append(contentsOf: middle.unicodeScalars.map(replacingEscapeLookalike))
+        for byte in bytes[tailStart...] {
+            text.unicodeScalars.append(escapedScalar(for: byte))
+        }
+        return text
+    }
+
+    /// Returns the raw bytes of a stored part, with its escaped edges turned back into bytes.
+    public static func bytes(ofStoredText text: String) -> [UInt8] {
+        let scalars = Array(text.unicodeScalars)
+        var headEnd = 0
+        while headEnd < min(3, scalars.count), let byte = escapedByte(scalars[headEnd]), isContinuation(byte) {
+            headEnd += 1
+        }
+        var tailStart = scalars.count
+        while tailStart > headEnd, scalars.count - tailStart < 3, escapedByte(scalars[tailStart - 1]) != nil {
+            tailStart -= 1
+        }
+
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        for scalar in scalars[..<headEnd] {
+            bytes.append(escapedByte(scalar)!)
+        }
+        for scalar in scalars[headEnd..<tailStart] {
+            bytes.append(contentsOf: String(scalar).utf8)
+        }
+        for scalar in scalars[tailStart...] {
+            bytes.append(escapedByte(scalar)!)
+        }
+        return bytes
+    }
+
+    /// Returns a stored part as valid text on its own, with split edges shown as U+FFFD.
+    public static func displayText(ofStoredText text: String) -> String {
+        guard text.unicodeScalars.contains(where: { escapeRange.contains($0.value) }) else { return text }
+        return String(decoding: bytes(ofStoredText: text), as: UTF8.self)
+    }
+
+    /// Joins stored parts, in the order given, after an already valid prefix.
+    ///
+    /// - Returns: valid text in which characters split between neighbouring parts are whole.
+    public static func joined(_ storedTexts: some Sequence<String>, after prefix: String = "") -> String {
+        var bytes = Array(prefix.utf8)
+        for text in storedTexts {
+            bytes.append(contentsOf: Self.bytes(ofStoredText: text))
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func orphanContinuationCount(in bytes: [UInt8]) -> Int {
+        var count = 0
+        while count < min(3, bytes.count), isContinuation(bytes[count]) {
+            count += 1
+        }
+        return count
+    }
+
+    /// Returns where an unfinished multi-byte character at the end begins, or `bytes.count`.
+    private static func unfinishedCharacterStart(in bytes: [UInt8], notBefore lowerBound: Int) -> Int {
+        var index = bytes.count
+        while index > lowerBound, bytes.count - index < 3, isContinuation(bytes[index - 1]) {
+            index -= 1
+        }
+        guard index > lowerBound else { return bytes.count }
+        let lead = index - 1
+        let needed = sequenceLength(lead: bytes[lead])
+        let present = bytes.count - lead
+        return needed > present ? lead : bytes.count
+    }
+
+    private static func sequenceLength(lead: UInt8) -> Int {
+        switch lead {
+        case 0xC2...0xDF: return 2
+        case 0xE0...0xEF: return 3
+        case 0xF0...0xF4: return 4
+        default: return 1
+        }
+    }
+
+    private static func isContinuation(_ byte: UInt8) -> Bool {
+        byte & 0xC0 == 0x80
+    }
+
+    private static func escapedScalar(for byte: UInt8) -> Unicode.Scalar {
+        Unicode.Scalar(escapeBase + UInt32(byte))!
+    }
+
+    private static func escapedByte(_ scalar: Unicode.Scalar) -> UInt8? {
+        escapeRange.contains(scalar.value) ? UInt8(scalar.value - escapeBase) : nil
+    }
+
+    // NOTE: a genuine scalar from U+10FF80 to U+10FFFF (the end of Supplementary Private Use
+    // Area-B) would read as an escaped byte, so it is stored as U+FFFD. CI output is not known
+    // to use these code points.
+    private static func replacingEscapeLookalike(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        escapeRange.contains(scalar.value) ? "\u{FFFD}" : scalar
+    }
+}
