@@ -14,7 +14,7 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
 
 let package = Package(
     name: "travis-logs",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "LogsCore", targets: ["LogsCore"]),
         .library(name: "LogsStorage", targets: ["LogsStorage"]),

@@ -5,15 +5,16 @@
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The environment variable, such as `TRAVIS_LOGS_DRAIN_BATCH_SIZE`.
     public var variable: String
-    /// The value with passwords masked, or nil when the variable holds a secret.
+    /// The value with passwords masked, or nil when the variable contains a secret.
     public var value: String?
-    /// What a valid value looks like, such as `expected a positive integer`.
+    /// The expected form of the value, such as `expected a positive integer`.
     public var reason: String
 
     /// Creates an error for `rawValue`, masking it as ``LogsConfiguration/displayValue(_:of:)`` does.
     init(variable: String, rawValue: String, reason: String) {
         self.variable = variable
-        self.value = LogsConfiguration.isSecret(variable: variable) ? nil : LogsConfiguration.maskingPasswords(in: rawValue)
+        let isSecret = LogsConfiguration.isSecret(variable: variable)
+        self.value = isSecret ? nil : LogsConfiguration.maskingPasswords(in: rawValue)
         self.reason = reason
     }
 

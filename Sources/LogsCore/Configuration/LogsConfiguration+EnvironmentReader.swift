@@ -93,7 +93,8 @@ extension LogsConfiguration {
             }
             let maximum = Self.maximumSeconds / unit.seconds
             guard amount <= .seconds(maximum) else {
-                throw ConfigurationError(variable: name, rawValue: value, reason: "expected at most \(maximum) \(unit.name)")
+                let reason = "expected at most \(maximum) \(unit.name)"
+                throw ConfigurationError(variable: name, rawValue: value, reason: reason)
             }
             return amount * unit.seconds
         }
@@ -114,10 +115,9 @@ extension LogsConfiguration {
             guard let value = firstValue(name)?.value else {
                 return nil
             }
-            let text = trimmed(value)
-            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                let host = url.host, !host.isEmpty
-            else {
+            let url = URL(string: trimmed(value))
+            let scheme = url?.scheme?.lowercased()
+            guard let url, scheme == "http" || scheme == "https", url.host?.isEmpty == false else {
                 throw ConfigurationError(
                     variable: name,
                     rawValue: value,
@@ -136,7 +136,7 @@ extension LogsConfiguration {
             case (1, Int.max): "expected a positive integer"
             case (0, Int.max): "expected a non-negative integer"
             case (Int.min, Int.max): "expected an integer"
-            case let (lower, upper): "expected an integer from \(lower) to \(upper)"
+            case (let lower, let upper): "expected an integer from \(lower) to \(upper)"
             }
         }
 

@@ -7,7 +7,7 @@ extension LogsConfiguration {
         public var purge = false
         /// Whether aggregation keeps the parts of a log whose aggregated content is empty.
         public var aggregateCleanSkipEmpty = true
-        /// The id limits below which logs are answered as archived without a lookup.
+        /// The id limits below which logs are returned as archived and empty, without a lookup.
         public var archiveSpoofing = ArchiveSpoofing()
         /// The size in bytes of the cache that maps job ids to log ids.
         public var cacheSizeBytes = 10_000_000
@@ -47,9 +47,9 @@ extension LogsConfiguration {
 extension LogsConfiguration.Logs {
     /// Id limits for logs that were archived before this database existed.
     public struct ArchiveSpoofing: Sendable, Equatable {
-        /// Logs with a smaller id are answered as archived and empty.
+        /// Logs with a smaller id are returned as archived and empty.
         public var minAcceptedID = 0
-        /// Logs of jobs with a smaller id are answered as archived and empty.
+        /// Logs of jobs with a smaller id are returned as archived and empty.
         public var minAcceptedJobID = 0
 
         public init() {}

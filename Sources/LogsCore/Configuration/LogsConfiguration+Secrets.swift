@@ -2,7 +2,7 @@ extension LogsConfiguration {
     /// The text shown in place of a secret.
     public static let maskedValue = "[secure]"
 
-    /// Returns whether a variable holds a secret: `AUTH_TOKEN` and every name containing `SECRET`,
+    /// Returns whether a variable contains a secret: `AUTH_TOKEN` and every name containing `SECRET`,
     /// `PASS` (which covers `PASSWORD`), `KEY` or `TOKEN`.
     public static func isSecret(variable name: String) -> Bool {
         let upper = name.uppercased()

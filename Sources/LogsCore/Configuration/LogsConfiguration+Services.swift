@@ -37,7 +37,7 @@ extension LogsConfiguration {
 
         public init() {}
 
-        /// The bucket that holds the archives: ``bucket``, else ``hostname``.
+        /// The bucket that contains the archives: ``bucket``, else ``hostname``.
         public var bucketName: String {
             bucket ?? hostname
         }

@@ -13,7 +13,8 @@ extension LogsConfiguration.Pusher {
         if let value = reader.firstValue("TRAVIS_PUSHER_SCHEME")?.value {
             let normalized = value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
             guard normalized == "https" || normalized == "http" else {
-                throw ConfigurationError(variable: "TRAVIS_PUSHER_SCHEME", rawValue: value, reason: "expected https or http")
+                let variable = "TRAVIS_PUSHER_SCHEME"
+                throw ConfigurationError(variable: variable, rawValue: value, reason: "expected https or http")
             }
             scheme = normalized
         }
@@ -49,7 +50,7 @@ extension LogsConfiguration.AMQP {
         managementPassword = reader.firstValue("TRAVIS_AMQP_MANAGEMENT_PASS", "TRAVIS_AMQP_MANAGEMENT_PASSWORD")?.value
         tls = try reader.bool("TRAVIS_AMQP_TLS", default: tls)
         shardsPerNode = try reader.integer("TRAVIS_AMQP_SHARDS_PER_NODE", default: shardsPerNode, in: 1...Int.max)
-        shardsPriority = try reader.integer("TRAVIS_AMQP_SHARDS_PRIORITY", default: shardsPriority, in: Int.min...Int.max)
+        shardsPriority = try reader.integer("TRAVIS_AMQP_SHARDS_PRIORITY", default: shardsPriority, in: .min ... .max)
     }
 
     /// Returns the vhost of an AMQP URL: its path without the leading `/`, percent-decoded, or `/`

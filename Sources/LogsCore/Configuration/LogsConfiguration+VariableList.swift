@@ -12,9 +12,10 @@ extension LogsConfiguration {
             aliases: ["TRAVIS_RABBITMQ_URL", "CLOUDAMQP_URL"],
             "AMQP URL of the RabbitMQ server that the drain consumes from"
         ) { $0.rabbitmqURL },
-        Variable("AUTH_TOKEN", "Token that API clients send as \"Authorization: token ...\"; unset, the API answers 500") {
-            $0.authToken ?? ""
-        },
+        Variable(
+            "AUTH_TOKEN",
+            "Token that API clients send as \"Authorization: token ...\"; when unset, those routes return 500"
+        ) { $0.authToken ?? "" },
         Variable("JWT_RSA_PUBLIC_KEY", "PEM RSA public key that verifies RS512 tokens; \\n stands for a line break") {
             $0.jwtRSAPublicKey ?? ""
         },
@@ -39,15 +40,17 @@ extension LogsConfiguration {
         Variable("TRAVIS_LOGS_PURGE", "Clears the database copy of a log once its archive is verified") {
             String($0.logs.purge)
         },
-        Variable("TRAVIS_LOGS_AGGREGATE_CLEAN_SKIP_EMPTY", "Keeps the parts of a log whose aggregated content is empty") {
-            String($0.logs.aggregateCleanSkipEmpty)
-        },
-        Variable("TRAVIS_LOGS_ARCHIVE_SPOOFING_MIN_ACCEPTED_ID", "Logs with a smaller id are answered as archived and empty") {
-            String($0.logs.archiveSpoofing.minAcceptedID)
-        },
+        Variable(
+            "TRAVIS_LOGS_AGGREGATE_CLEAN_SKIP_EMPTY",
+            "Keeps the parts of a log whose aggregated content is empty"
+        ) { String($0.logs.aggregateCleanSkipEmpty) },
+        Variable(
+            "TRAVIS_LOGS_ARCHIVE_SPOOFING_MIN_ACCEPTED_ID",
+            "Logs with a smaller id are returned as archived and empty"
+        ) { String($0.logs.archiveSpoofing.minAcceptedID) },
         Variable(
             "TRAVIS_LOGS_ARCHIVE_SPOOFING_MIN_ACCEPTED_JOB_ID",
-            "Jobs with a smaller id have their log answered as archived and empty"
+            "Jobs with a smaller id have their log returned as archived and empty"
         ) { String($0.logs.archiveSpoofing.minAcceptedJobID) },
         Variable("TRAVIS_LOGS_CACHE_SIZE_BYTES", "Size in bytes of the cache from job id to log id") {
             String($0.logs.cacheSizeBytes)

@@ -5,7 +5,7 @@ extension LogsConfiguration {
         public let name: String
         /// Other names read, in order, when the main one is unset or empty.
         public let aliases: [String]
-        /// What the variable sets, with its unit.
+        /// A one-line description of the setting, with its unit.
         public let summary: String
         let effectiveValue: @Sendable (LogsConfiguration) -> String
 

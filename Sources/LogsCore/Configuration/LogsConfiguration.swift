@@ -19,7 +19,8 @@ public struct LogsConfiguration: Sendable, Equatable {
     public var rabbitmqURL = "amqp://localhost"
     /// Whether one of the RabbitMQ URL variables was set; `dev` starts the drain only then.
     public var isRabbitMQConfigured = false
-    /// The token for the `token` authorization scheme of the HTTP API; the API answers 500 without it.
+    /// The token for the `token` authorization scheme of the HTTP API. Without it, routes that need
+    /// the token respond with status 500.
     public var authToken: String?
     /// The PEM-encoded RSA public key that verifies RS512 JSON Web Tokens.
     public var jwtRSAPublicKey: String?

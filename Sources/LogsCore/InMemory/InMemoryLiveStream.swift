@@ -26,9 +26,12 @@ public actor InMemoryLiveStream: Broadcaster {
 
     public func broadcast(_ events: [LogPartEvent]) {
         for event in events {
-            for continuation in subscribers[event.jobID, default: [:]].values {
+            let continuations = subscribers[event.jobID, default: [:]].values
+            for continuation in continuations {
                 continuation.yield(event)
+                if event.isFinal { continuation.finish() }
             }
+            if event.isFinal { subscribers[event.jobID] = nil }
         }
     }
 

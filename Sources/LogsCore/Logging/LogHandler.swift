@@ -1,7 +1,7 @@
 /// A back end that formats log events and writes them somewhere.
 ///
 /// The requirements match swift-log's `LogHandler`, so handlers written for this module can be moved
-/// to swift-log unchanged. A handler is a value: each ``Logger`` holds its own copy, so setting the
+/// to swift-log unchanged. A handler is a value: each ``Logger`` has its own copy, so setting the
 /// level or metadata on one logger does not change another one.
 public protocol LogHandler: Sendable {
     /// Formats and writes one event.

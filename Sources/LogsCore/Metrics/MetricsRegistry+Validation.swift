@@ -11,7 +11,8 @@ extension MetricsRegistry {
     static func validate(labelName: String, metricName: String) {
         precondition(
             isValidName(labelName, allowsColon: false) && !labelName.hasPrefix("__"),
-            "invalid label name \"\(labelName)\" on metric \(metricName): expected [a-zA-Z_][a-zA-Z0-9_]* not starting with __"
+            "invalid label name \"\(labelName)\" on metric \(metricName): expected [a-zA-Z_][a-zA-Z0-9_]* "
+                + "not starting with __"
         )
     }
 

@@ -9,7 +9,15 @@ extension Logger {
         function: String = #function,
         line: UInt = #line
     ) {
-        log(level: .trace, message(), metadata: metadata(), source: source(), file: file, function: function, line: line)
+        log(
+            level: .trace,
+            message(),
+            metadata: metadata(),
+            source: source(),
+            file: file,
+            function: function,
+            line: line
+        )
     }
 
     /// Sends an event at ``Level/debug``, the highest level a library uses for its normal work.
@@ -22,7 +30,15 @@ extension Logger {
         function: String = #function,
         line: UInt = #line
     ) {
-        log(level: .debug, message(), metadata: metadata(), source: source(), file: file, function: function, line: line)
+        log(
+            level: .debug,
+            message(),
+            metadata: metadata(),
+            source: source(),
+            file: file,
+            function: function,
+            line: line
+        )
     }
 
     /// Sends an event at ``Level/info``.
@@ -35,7 +51,15 @@ extension Logger {
         function: String = #function,
         line: UInt = #line
     ) {
-        log(level: .info, message(), metadata: metadata(), source: source(), file: file, function: function, line: line)
+        log(
+            level: .info,
+            message(),
+            metadata: metadata(),
+            source: source(),
+            file: file,
+            function: function,
+            line: line
+        )
     }
 
     /// Sends an event at ``Level/notice``.
@@ -48,7 +72,15 @@ extension Logger {
         function: String = #function,
         line: UInt = #line
     ) {
-        log(level: .notice, message(), metadata: metadata(), source: source(), file: file, function: function, line: line)
+        log(
+            level: .notice,
+            message(),
+            metadata: metadata(),
+            source: source(),
+            file: file,
+            function: function,
+            line: line
+        )
     }
 
     /// Sends an event at ``Level/warning``.
@@ -61,7 +93,15 @@ extension Logger {
         function: String = #function,
         line: UInt = #line
     ) {
-        log(level: .warning, message(), metadata: metadata(), source: source(), file: file, function: function, line: line)
+        log(
+            level: .warning,
+            message(),
+            metadata: metadata(),
+            source: source(),
+            file: file,
+            function: function,
+            line: line
+        )
     }
 
     /// Sends an event at ``Level/error``.
@@ -74,7 +114,15 @@ extension Logger {
         function: String = #function,
         line: UInt = #line
     ) {
-        log(level: .error, message(), metadata: metadata(), source: source(), file: file, function: function, line: line)
+        log(
+            level: .error,
+            message(),
+            metadata: metadata(),
+            source: source(),
+            file: file,
+            function: function,
+            line: line
+        )
     }
 
     /// Sends an event at ``Level/critical``.
@@ -87,6 +135,14 @@ extension Logger {
         function: String = #function,
         line: UInt = #line
     ) {
-        log(level: .critical, message(), metadata: metadata(), source: source(), file: file, function: function, line: line)
+        log(
+            level: .critical,
+            message(),
+            metadata: metadata(),
+            source: source(),
+            file: file,
+            function: function,
+            line: line
+        )
     }
 }
