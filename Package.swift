@@ -59,8 +59,9 @@ let package = Package(
         // Helpers for tests that start local Python servers and oracles; used by test targets only.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CurlClientTests", dependencies: ["LogsCore", "CurlClient", "TestSupport"]),
-        .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage", "TestSupport"]),
-        .testTarget(name: "LogsTransportTests", dependencies: ["LogsCore", "LogsTransport", "TestSupport"]),
+        .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage", "CurlClient", "TestSupport"]),
+        .testTarget(
+            name: "LogsTransportTests", dependencies: ["LogsCore", "LogsTransport", "CurlClient", "TestSupport"]),
         .testTarget(name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP"]),
     ],
     swiftLanguageModes: [.v6]

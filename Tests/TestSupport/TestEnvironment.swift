@@ -24,3 +24,22 @@ public enum TestEnvironment {
         value("LOGS_TEST_PYTHON")
     }
 }
+
+extension TestEnvironment {
+    /// Returns the variable's value.
+    ///
+    /// - Throws: `MissingVariableError` when it is unset or empty.
+    public static func require(_ name: String) throws -> String {
+        guard let value = value(name) else { throw MissingVariableError(name: name) }
+        return value
+    }
+}
+
+/// An environment variable a test needs is unset, which under CI means a service script failed.
+public struct MissingVariableError: Error, CustomStringConvertible {
+    public var name: String
+
+    public var description: String {
+        "\(name) is not set; run the tests through script/test, which starts the services in script/services"
+    }
+}
