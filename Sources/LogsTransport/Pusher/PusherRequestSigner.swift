@@ -4,7 +4,7 @@ import LogsCore
 
 /// Pusher's HTTP API request signature, version 1.0.
 ///
-/// The string to sign is `<METHOD>\n<path>\n<query>`, where the query holds `auth_key`,
+/// The string to sign is `<METHOD>\n<path>\n<query>`, where the query contains `auth_key`,
 /// `auth_timestamp`, `auth_version=1.0` and `body_md5` sorted by name and not percent-encoded. The
 /// signature is the hex HMAC-SHA256 of that string under the app secret, sent as `auth_signature`.
 struct PusherRequestSigner: Sendable {
