@@ -9,9 +9,8 @@ import Synchronization
 /// at most 10 per request, which is Pusher's batch limit. Event data is sent as given: the
 /// `LiveForwarder` has already dropped events for unwatched channels and cut data to 10 KB.
 ///
-/// Failures are thrown to the caller and counted in `travis_logs_pusher_failures_total`. They are
-/// logged once per burst: the first failure after a success is logged with its error, and the next
-/// success logs how many requests failed in between.
+/// Failures are thrown to the caller, counted in `travis_logs_pusher_failures_total` and logged at
+/// debug level. The caller logs them for operators: `LiveForwarder` logs once per run of failures.
 public struct PusherBroadcaster: Broadcaster {
     /// Pusher's limit of events in one `batch_events` request.
     public static let maximumBatchSize = 10
@@ -23,7 +22,6 @@ public struct PusherBroadcaster: Broadcaster {
     private let clock: any LogsClock
     private let logger: Logger
     private let metrics: MetricsRegistry
-    private let burst = FailureBurst()
 
     /// Creates a broadcaster for the app, host, port and scheme in `settings`.
     ///
@@ -77,7 +75,6 @@ public struct PusherBroadcaster: Broadcaster {
             body: body)
         do {
             try await execute(request)
-            recordSuccess()
         } catch let error as PusherError {
             recordFailure(error, jobID: events.first?.jobID)
             throw error
@@ -120,40 +117,12 @@ public struct PusherBroadcaster: Broadcaster {
         return ("/apps/\(appID)/batch_events", JSONValue.object(["batch": .array(batch)]).jsonData())
     }
 
-    private func recordSuccess() {
-        guard let failures = burst.end() else { return }
-        logger.info("Pusher requests succeeded again after failures", metadata: ["failed_requests": "\(failures)"])
-    }
-
     private func recordFailure(_ error: PusherError, jobID: JobID?) {
         metrics.counter(
             "travis_logs_pusher_failures_total", labels: ["code": "\(error.code)"],
             help: "Failed Pusher requests by error code."
         ).increment()
-        guard burst.begin() else { return }
-        logger.warning(
-            "Pusher request failed; further failures are logged when requests succeed again",
-            metadata: ["job_id": "\(jobID.map { "\($0)" } ?? "")", "error": "\(error)"])
-    }
-}
-
-/// A run of consecutive failures, so that each run is logged once.
-final class FailureBurst: Sendable {
-    private let failures = Mutex(0)
-
-    /// Counts a failure; returns true when it is the first of a run.
-    func begin() -> Bool {
-        failures.withLock { count in
-            count += 1
-            return count == 1
-        }
-    }
-
-    /// Ends the run; returns its number of failures, or nil when there was none.
-    func end() -> Int? {
-        failures.withLock { count in
-            defer { count = 0 }
-            return count == 0 ? nil : count
-        }
+        logger.debug(
+            "Pusher request failed", metadata: ["job_id": "\(jobID.map { "\($0)" } ?? "")", "error": "\(error)"])
     }
 }

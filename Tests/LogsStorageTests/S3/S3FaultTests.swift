@@ -28,7 +28,7 @@ struct S3FaultTests {
         }
     }
 
-    @Test("500s then success", arguments: [(500, "InternalError"), (503, "SlowDown"), (429, "SlowDown")])
+    @Test("transient status then success", arguments: [(500, "InternalError"), (503, "SlowDown"), (429, "SlowDown")])
     func transientStatusIsRetried(status: Int, code: String) async throws {
         try await withProxiedArchive { archive, proxy, recorder in
             try await proxy.inject(.status(status, code: code), count: 2)

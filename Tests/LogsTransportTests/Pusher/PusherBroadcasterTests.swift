@@ -85,8 +85,8 @@ struct PusherBroadcasterTests {
         #expect(!error.description.contains("other-secret"))
     }
 
-    @Test("failure burst is logged once")
-    func failureBurstLoggedOnce() async throws {
+    @Test("failures are counted")
+    func failuresAreCounted() async throws {
         let broadcaster = try makeBroadcaster()
         try await control(status: 500, count: 3)
 
@@ -97,14 +97,31 @@ struct PusherBroadcasterTests {
         }
         try await broadcaster.broadcast([Self.event(4)])
 
-        let warnings = recorder.entries.filter { $0.level == .warning }
-        let recoveries = recorder.entries.filter { $0.level == .info }
-        #expect(warnings.count == 1)
-        #expect(warnings.first?.metadata["error"]?.description.contains("500") == true)
-        #expect(recoveries.count == 1)
-        #expect(recoveries.first?.metadata["failed_requests"]?.description == "3")
         let failures = metrics.counter("travis_logs_pusher_failures_total", labels: ["code": "error_status"])
         #expect(failures.value == 3)
+        #expect(try await receivedRequests().count == 1)
+        #expect(recorder.entries.filter { $0.level > .debug }.isEmpty)
+    }
+
+    @Test("LiveForwarder logs a Pusher outage once")
+    func forwarderLogsOutageOnce() async throws {
+        let broadcaster = try makeBroadcaster()
+        let forwarderLog = RecordingLogHandler()
+        let forwarder = LiveForwarder(
+            pusher: broadcaster, liveStream: nil, presence: InMemoryChannelPresence(), checksExistence: false,
+            usesPrivateChannels: false, logger: Logger(label: "test") { _ in forwarderLog }, metrics: metrics)
+        try await control(status: 500, count: 3)
+
+        for number in 1...4 {
+            await forwarder.forward([RawLogPart(jobID: JobID(77), log: "part \(number)", number: .number(number))])
+        }
+
+        let errors = forwarderLog.entries.filter { $0.level == .error }
+        let recoveries = forwarderLog.entries.filter { $0.level == .info }
+        #expect(errors.count == 1)
+        #expect(errors.first?.metadata["error"]?.description.contains("500") == true)
+        #expect(recoveries.count == 1)
+        #expect(recoveries.first?.metadata["failed_sends"]?.description == "3")
         #expect(try await receivedRequests().count == 1)
     }
 
