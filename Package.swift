@@ -32,13 +32,19 @@ let package = Package(
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
 
         .target(name: "LogsCore"),
+        // An HTTP client on libcurl and the SHA-256 and HMAC helpers that request signing needs,
+        // shared by the S3 archive and the Pusher broadcaster. It is not a product.
+        .target(
+            name: "CurlClient",
+            dependencies: ["LogsCore", "CCurl", "CCrypto"]
+        ),
         .target(
             name: "LogsStorage",
-            dependencies: ["LogsCore", "CLibPQ", "CSQLite", "CCurl", "CCrypto"]
+            dependencies: ["LogsCore", "CurlClient", "CLibPQ", "CSQLite", "CCurl", "CCrypto"]
         ),
         .target(
             name: "LogsTransport",
-            dependencies: ["LogsCore", "CRabbitMQ", "CHiredis", "CCurl", "CCrypto"]
+            dependencies: ["LogsCore", "CurlClient", "CRabbitMQ", "CHiredis", "CCurl", "CCrypto"]
         ),
         .target(
             name: "LogsHTTP",
@@ -50,8 +56,12 @@ let package = Package(
         ),
 
         .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
-        .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage"]),
-        .testTarget(name: "LogsTransportTests", dependencies: ["LogsCore", "LogsTransport"]),
+        // Helpers for tests that start local Python servers and oracles; used by test targets only.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CurlClientTests", dependencies: ["LogsCore", "CurlClient", "TestSupport"]),
+        .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage", "CurlClient", "TestSupport"]),
+        .testTarget(
+            name: "LogsTransportTests", dependencies: ["LogsCore", "LogsTransport", "CurlClient", "TestSupport"]),
         .testTarget(name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP"]),
     ],
     swiftLanguageModes: [.v6]

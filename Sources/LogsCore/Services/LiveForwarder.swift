@@ -5,8 +5,9 @@ import Foundation
 /// Pusher gets a `job:log` event only when the job's channel is occupied, unless the existence
 /// check is off, and never one whose data is over 10 KB: a larger part is cut at a character
 /// boundary and counted, since browsers fetch the whole log afterwards. The live stream gets every
-/// part whole. Send failures are logged and counted but not thrown, because a live event sent late
-/// by a retry is no use.
+/// part whole. Send failures are counted but not thrown, because a live event sent late by a retry
+/// is no use. They are logged once per run of failures per target, so an outage does not log one
+/// error per part, and the first success after a run logs how many sends failed.
 public struct LiveForwarder: Sendable {
     private let pusher: (any Broadcaster)?
     private let liveStream: (any Broadcaster)?
@@ -16,6 +17,7 @@ public struct LiveForwarder: Sendable {
     private let normalizer = PartNormalizer()
     private let logger: Logger
     private let metrics: MetricsRegistry
+    private let failureRuns = FailureRuns()
 
     public init(
         pusher: (any Broadcaster)?, liveStream: (any Broadcaster)?, presence: any ChannelPresence,
@@ -106,14 +108,22 @@ public struct LiveForwarder: Sendable {
                 "travis_logs_live_events_total", labels: ["target": name, "result": "sent"],
                 help: "Live log events by target and result."
             ).increment(by: events.count)
+            if let failures = failureRuns.recordSuccess(name) {
+                logger.info(
+                    "sending live log events works again",
+                    metadata: ["target": "\(name)", "failed_sends": "\(failures)"])
+            }
         } catch {
             metrics.counter(
                 "travis_logs_live_events_total", labels: ["target": name, "result": "failed"],
                 help: "Live log events by target and result."
             ).increment(by: events.count)
-            logger.error(
-                "sending live log events failed",
-                metadata: ["target": "\(name)", "job_id": "\(events[0].jobID)", "error": "\(error)"])
+            let metadata: Logger.Metadata = ["target": "\(name)", "job_id": "\(events[0].jobID)", "error": "\(error)"]
+            if failureRuns.recordFailure(name) {
+                logger.error("sending live log events failed; logging again once sending works", metadata: metadata)
+            } else {
+                logger.debug("sending live log events failed again", metadata: metadata)
+            }
         }
     }
 
