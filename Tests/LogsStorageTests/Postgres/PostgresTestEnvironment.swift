@@ -19,6 +19,16 @@ enum PostgresTestEnvironment {
         ProcessInfo.processInfo.environment["CI"] == "true"
     }
 
+    /// Whether suites that need PostgreSQL run: with `DATABASE_URL` set, or under CI, where the
+    /// tests then fail on the missing variable instead of being skipped.
+    static var isConfiguredOrCI: Bool {
+        adminURL != nil || isCI
+    }
+
+    static var isPgBouncerConfiguredOrCI: Bool {
+        pgbouncerURL != nil || isCI
+    }
+
     /// Whether tests that need PostgreSQL run; records a failure under CI when it is missing.
     static var isAvailable: Bool {
         guard adminURL == nil else { return true }
