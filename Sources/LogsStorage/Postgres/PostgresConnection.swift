@@ -228,13 +228,17 @@ public actor PostgresConnection {
 /// Calls `body` with a NULL-terminated array of C strings that live until it returns.
 private func withCStringArray<T>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> T) -> T {
     let copies = strings.map { strdup($0) }
-    defer { copies.forEach { free($0) } }
+    defer {
+        for copy in copies { free(copy) }
+    }
     return body(copies.map { UnsafePointer($0) } + [nil])
 }
 
 /// Calls `body` with an array of C strings, nil for NULL, that live until it returns.
 private func withOptionalCStringArray<T>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> T) -> T {
     let copies = strings.map { $0.flatMap { strdup($0) } }
-    defer { copies.forEach { free($0) } }
+    defer {
+        for copy in copies { free(copy) }
+    }
     return body(copies.map { $0.map { UnsafePointer($0) } })
 }
