@@ -33,8 +33,8 @@ ALTER SEQUENCE log_parts_id_seq OWNED BY log_parts.id;
 CREATE INDEX index_log_parts_on_created_at ON log_parts USING btree (created_at);
 CREATE INDEX index_log_parts_on_log_id_and_number ON log_parts USING btree (log_id, number);
 
--- pg_partman copies the template's storage parameters to each new partition; a partitioned
--- table cannot hold them itself.
+-- A partitioned table cannot hold storage parameters, so they go on a template whose parameters
+-- pg_partman 4.7 copies to each new partition.
 CREATE TABLE partman.template_public_log_parts (LIKE log_parts)
     WITH (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0.001);
 

@@ -1,5 +1,5 @@
 -- Revert travis-logs:logs_job_id_unique from pg
--- The index becomes non-unique again; rows merged by the deploy stay merged.
+-- The index becomes non-unique again, but rows merged by the deploy stay merged.
 
 BEGIN;
 
