@@ -47,10 +47,12 @@ enum MaintenanceStatements {
                 AS partitioned
             """)
 
-    /// The other backends of this service that are running a statement on `log_parts`.
+    /// The other backends of this service in this database that are running a statement on
+    /// `log_parts`, or are idle in a transaction that last did.
     private static let ownQueries = """
         FROM pg_stat_activity
-        WHERE application_name = $1 AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE '%log_parts%'
+        WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()
+            AND state <> 'idle' AND query ILIKE '%log_parts%'
         """
 
     static let cancelOwnQueries = PostgresStatement(

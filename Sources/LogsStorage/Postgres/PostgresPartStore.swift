@@ -111,9 +111,15 @@ public final class PostgresPartStore: PartStore {
         return encoder.bytes
     }
 
-    /// Names the rejected part when the server reported the line of the COPY that failed.
+    /// Names the rejected part when the server rejected the data of one line of the COPY.
+    ///
+    /// Only data exceptions (SQLSTATE class 22) and integrity violations (class 23) are about a
+    /// row; a cancelled or interrupted COPY also reports the line it was on.
     private static func rowError(_ failure: PostgresConnection.CopyFailure, parts: [NewLogPart]) -> PostgresError {
-        guard let line = failure.line, parts.indices.contains(line - 1), !failure.error.isConnectionLoss else {
+        let sqlState = failure.error.sqlState ?? ""
+        guard let line = failure.line, parts.indices.contains(line - 1),
+            sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
+        else {
             return failure.error
         }
         var error = failure.error
