@@ -1,6 +1,6 @@
 import LogsCore
 
-/// How the PostgreSQL client connects and pools connections.
+/// The connection and pool settings of a `PostgresClient`.
 public struct PostgresConfiguration: Sendable {
     /// A libpq connection string or URL, such as `postgres://user:password@127.0.0.1:5432/logs`.
     public var url: String

@@ -2,7 +2,7 @@ internal import CLibPQ
 import Foundation
 
 extension PostgresConnection {
-    /// Where a `COPY ... FROM STDIN` failed.
+    /// The error of a failed `COPY ... FROM STDIN`, with the line it failed on.
     struct CopyFailure: Error {
         var error: PostgresError
         /// The 1-based line of the rejected row, from the server's CONTEXT field.

@@ -14,7 +14,6 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
             case rowRejected = "row_rejected"
             case poolTimedOut = "pool_timed_out"
             case poolClosed = "pool_closed"
-            case invalidConfiguration = "invalid_configuration"
             case unexpectedResult = "unexpected_result"
         }
 
@@ -24,7 +23,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let connectionFailed = Code(base: .connectionFailed)
         /// The connection broke while a statement ran; the statement may or may not have taken effect.
         public static let connectionLost = Code(base: .connectionLost)
-        /// The server returned an error for a statement; `sqlState` says which.
+        /// The server returned an error for a statement, identified by `sqlState`.
         public static let queryFailed = Code(base: .queryFailed)
         /// The server, or the check before sending, rejected one row of a batch; `logID` and
         /// `partNumber` name it.
@@ -32,7 +31,6 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         /// No pooled connection became free within the pool's wait timeout.
         public static let poolTimedOut = Code(base: .poolTimedOut)
         public static let poolClosed = Code(base: .poolClosed)
-        public static let invalidConfiguration = Code(base: .invalidConfiguration)
         /// The server's reply did not have the expected shape, such as a missing column.
         public static let unexpectedResult = Code(base: .unexpectedResult)
 
@@ -40,7 +38,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     }
 
     public var code: Code
-    /// What failed, in words; for server errors, the server's primary message.
+    /// A description of the failure, which for server errors is the server's primary message.
     public var message: String
     /// The five-character SQLSTATE the server sent, such as `23505`.
     public var sqlState: String?

@@ -11,8 +11,11 @@ extension PostgresPartStore {
     /// Dropping a partition waits for every query on `log_parts`, and blocks new ones until it
     /// commits. So this service's own queries on `log_parts` (found by `application_name`) are
     /// first cancelled, and backends still running them after a grace period are terminated. The
-    /// caller, `PartitionMaintenance`, holds the maintenance switch on meanwhile, so workers and
+    /// caller, `PartitionMaintenance`, keeps the maintenance switch on meanwhile, so workers and
     /// web stop sending new ones.
+    ///
+    /// NOTE: `ANALYZE` runs here, before the caller turns the switch off, because `PartStore` has
+    /// no separate step for after it. `ANALYZE` does not block inserts or reads.
     public func runPartitionMaintenance() async throws {
         let applicationName = client.configuration.applicationName
         let deadline = ContinuousClock.now + Self.cancellationGracePeriod

@@ -41,7 +41,7 @@ enum PartStoreStatements {
         name: "travis_logs_delete_used_parts",
         sql: "DELETE FROM log_parts WHERE log_id = $1 AND id = ANY($2::bigint[])")
 
-    /// Stores aggregated content; `$4` says whether the log was restored from its archive.
+    /// Stores aggregated content. `$4` is true when the log was restored from its archive.
     static let storeAggregatedContent = PostgresStatement(
         name: "travis_logs_store_aggregated_content",
         sql: """

@@ -6,8 +6,8 @@ import LogsCore
 /// Needs the `db/` sqitch project deployed up to `logs_job_id_unique`, whose unique index makes
 /// find-or-create race-free; the partitioning change after it is optional. Each method leases one
 /// connection and runs its statements in one hop onto that connection's thread. A connection that
-/// drops is replaced and the method runs once more; a repeated insert stores parts twice, which
-/// aggregation tolerates because it keeps the first copy of each part number.
+/// drops is replaced and the method runs once more. A repeated insert can store parts twice, and
+/// aggregation tolerates that because it keeps the first copy of each part number.
 public final class PostgresPartStore: PartStore {
     public let client: PostgresClient
 
@@ -43,9 +43,9 @@ public final class PostgresPartStore: PartStore {
     /// Inserts parts with one `COPY`.
     ///
     /// - Throws: `PostgresError` with code `.rowRejected`, naming the log id and part number, when
-    ///   a part holds a NUL byte (checked before sending, because PostgreSQL text cannot hold one)
-    ///   or the server rejects its row, such as a number outside PostgreSQL's `integer` range. No
-    ///   part of the batch is stored then.
+    ///   a part contains a NUL byte (checked before sending, because PostgreSQL text cannot store
+    ///   one) or the server rejects its row, such as a number outside PostgreSQL's `integer` range.
+    ///   No part of the batch is stored then.
     public func insertParts(_ parts: [NewLogPart], at date: Date) async throws {
         guard !parts.isEmpty else { return }
         let data = try Self.copyData(for: parts, at: date)
@@ -78,8 +78,8 @@ public final class PostgresPartStore: PartStore {
 
     /// Finds the job's log or creates it, on a connection the caller holds.
     ///
-    /// The insert does nothing when another writer created the row first; the second select, a
-    /// new statement with a new snapshot, then sees that row.
+    /// The insert does nothing when another writer created the row first. The second select then
+    /// returns that row, because as a new statement it reads a new snapshot.
     static func findOrCreateLog(jobID: JobID, at date: Date, on connection: isolated PostgresConnection) throws -> LogID
     {
         let job: PostgresValue = .integer(jobID.rawValue)
@@ -113,8 +113,8 @@ public final class PostgresPartStore: PartStore {
 
     /// Names the rejected part when the server rejected the data of one line of the COPY.
     ///
-    /// Only data exceptions (SQLSTATE class 22) and integrity violations (class 23) are about a
-    /// row; a cancelled or interrupted COPY also reports the line it was on.
+    /// Only data exceptions (SQLSTATE class 22) and integrity violations (class 23) concern a row.
+    /// A cancelled or interrupted COPY also reports the line it was on, but no row is at fault.
     private static func rowError(_ failure: PostgresConnection.CopyFailure, parts: [NewLogPart]) -> PostgresError {
         let sqlState = failure.error.sqlState ?? ""
         guard let line = failure.line, parts.indices.contains(line - 1),

@@ -2,7 +2,7 @@
 ///
 /// With named statements on, each connection prepares the statement once under `name` and then
 /// only sends parameters. With them off, the SQL goes with every execution as an unnamed statement.
-/// The name also labels errors, so it should say what the statement does.
+/// The name also labels errors, so it should name what the statement does.
 public struct PostgresStatement: Sendable, Hashable {
     public let name: String
     public let sql: String

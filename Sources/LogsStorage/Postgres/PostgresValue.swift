@@ -25,12 +25,12 @@ public enum PostgresValue: Sendable, Hashable {
 }
 
 extension PostgresValue {
-    /// The value of an optional integer, or NULL.
+    /// Returns an integer value, or NULL for nil.
     static func integer(_ value: Int64?) -> PostgresValue {
         value.map { .integer($0) } ?? .null
     }
 
-    /// The value of an optional text, or NULL.
+    /// Returns a text value, or NULL for nil.
     static func text(_ value: String?) -> PostgresValue {
         value.map { .text($0) } ?? .null
     }

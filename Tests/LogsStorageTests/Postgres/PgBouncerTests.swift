@@ -19,7 +19,7 @@ struct PgBouncerTests {
         }
     }
 
-    @Test("transaction gets application name and statement timeout")
+    @Test("transaction gets session settings")
     func sessionSettings() async throws {
         let pgbouncer = try #require(PostgresTestEnvironment.pgbouncerURL)
         try await withDatabase(.empty, serverURL: pgbouncer) { database in

@@ -57,7 +57,7 @@ struct PostgresClientTests {
         }
     }
 
-    @Test("application name and statement timeout per connection", arguments: [true, false])
+    @Test("session settings per connection", arguments: [true, false])
     func sessionSettings(namedStatements: Bool) async throws {
         try await withDatabase(.empty) { database in
             let client = PostgresClient(

@@ -43,7 +43,7 @@ struct PostgresTestDatabase: Sendable {
     /// Returns a client for this database.
     func makeClient(
         applicationName: String = "travis-logs-tests", usesNamedStatements: Bool = true, maximumConnections: Int = 4,
-        connectionWaitTimeout: Duration = .seconds(5)
+        connectionWaitTimeout: Duration = .seconds(30)
     ) -> PostgresClient {
         PostgresClient(
             configuration: PostgresConfiguration(
@@ -113,7 +113,7 @@ private actor TemplateDatabases {
         let target = PostgresTestEnvironment.sqitchTarget(PostgresTestEnvironment.url(admin, database: name))
         var arguments = ["--quiet", "deploy", target]
         if let change { arguments += ["--to", change] }
-        let result = try runCommand("sqitch", arguments, in: PostgresTestEnvironment.sqitchDirectory)
+        let result = try await runCommand("sqitch", arguments, in: PostgresTestEnvironment.sqitchDirectory)
         guard result.status == 0 else {
             throw PostgresError(.queryFailed, "sqitch deploy of the template failed: \(result.output)")
         }

@@ -13,17 +13,17 @@ struct SqitchProjectTests {
     func deployVerifyRevert() async throws {
         try await withDatabase(.empty) { database in
             let target = PostgresTestEnvironment.sqitchTarget(database.url)
-            try sqitch(["deploy", target])
-            try sqitch(["verify", target])
+            try await sqitch(["deploy", target])
+            try await sqitch(["verify", target])
             let deployed = try await database.execute(Self.tablesQuery)
             #expect(deployed.values.first?.first??.contains("log_parts_default") == true)
 
-            try sqitch(["revert", "-y", target])
+            try await sqitch(["revert", "-y", target])
             let reverted = try await database.execute(Self.tablesQuery)
             #expect(reverted.values == [[nil]])
 
-            try sqitch(["deploy", target])
-            try sqitch(["verify", target])
+            try await sqitch(["deploy", target])
+            try await sqitch(["verify", target])
         }
     }
 
@@ -36,12 +36,12 @@ struct SqitchProjectTests {
                 INSERT INTO log_parts (log_id, number, content, created_at)
                 VALUES (1, 1, 'today', now() AT TIME ZONE 'UTC'), (1, 2, 'old', '2001-01-01');
                 """)
-            try sqitch(["revert", "-y", "--to", "logs_job_id_unique", target])
+            try await sqitch(["revert", "-y", "--to", "logs_job_id_unique", target])
             let plain = try await database.execute(
                 "SELECT relkind::text, (SELECT string_agg(content, ',' ORDER BY number) FROM log_parts) "
                     + "FROM pg_class WHERE relname = 'log_parts'")
             #expect(plain.values == [["r", "today,old"]])
-            try sqitch(["deploy", target])
+            try await sqitch(["deploy", target])
             let partitioned = try await database.execute(
                 "SELECT string_agg(content, ',' ORDER BY number) FROM log_parts")
             #expect(partitioned.values == [["today,old"]])
@@ -52,9 +52,9 @@ struct SqitchProjectTests {
     func uniqueJobIDMergesDuplicates() async throws {
         try await withDatabase(.empty) { database in
             let target = PostgresTestEnvironment.sqitchTarget(database.url)
-            try sqitch(["deploy", "--to", "create_scan_results_table", target])
+            try await sqitch(["deploy", "--to", "create_scan_results_table", target])
             try await database.execute(Self.duplicatedLogsSQL)
-            try sqitch(["deploy", "--to", "logs_job_id_unique", target])
+            try await sqitch(["deploy", "--to", "logs_job_id_unique", target])
             try await expectMerged(database)
         }
     }
@@ -65,20 +65,20 @@ struct SqitchProjectTests {
             let target = PostgresTestEnvironment.sqitchTarget(database.url)
             let original = try makeOriginalLikeProject()
             defer { try? FileManager.default.removeItem(at: original) }
-            let deployed = try runCommand("sqitch", ["--quiet", "deploy", target], in: original)
+            let deployed = try await runCommand("sqitch", ["--quiet", "deploy", target], in: original)
             try #require(deployed.status == 0, "\(deployed.output)")
             try await database.execute(Self.duplicatedLogsSQL)
 
             // Without adoption sqitch does not recognize the original's changes.
-            let refused = try runCommand(
+            let refused = try await runCommand(
                 "sqitch", ["--quiet", "deploy", target], in: PostgresTestEnvironment.sqitchDirectory)
             #expect(refused.status != 0)
 
             let script = PostgresTestEnvironment.sqitchDirectory.deletingLastPathComponent()
                 .appendingPathComponent("script/adopt-original-database").path
-            let adopted = try runCommand(script, [database.url])
+            let adopted = try await runCommand(script, [database.url])
             try #require(adopted.status == 0, "\(adopted.output)")
-            try sqitch(["verify", target])
+            try await sqitch(["verify", target])
             try await expectMerged(database)
             let partitioned = try await database.execute(
                 "SELECT count(*) FROM pg_partitioned_table WHERE partrelid = 'log_parts'::regclass")
@@ -113,8 +113,9 @@ struct SqitchProjectTests {
         #expect(outcome?.log.content == "second row textabc")
     }
 
-    private func sqitch(_ arguments: [String]) throws {
-        let result = try runCommand("sqitch", ["--quiet"] + arguments, in: PostgresTestEnvironment.sqitchDirectory)
+    private func sqitch(_ arguments: [String]) async throws {
+        let result = try await runCommand(
+            "sqitch", ["--quiet"] + arguments, in: PostgresTestEnvironment.sqitchDirectory)
         #expect(result.status == 0, "sqitch \(arguments.first ?? "") failed: \(result.output)")
     }
 
