@@ -48,6 +48,11 @@ let package = Package(
             name: "Executables",
             dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP"]
         ),
+        .executableTarget(
+            name: "postgres-benchmark",
+            dependencies: ["LogsCore", "LogsStorage"],
+            path: "Benchmarks/PostgresBenchmark"
+        ),
 
         .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
         .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage"]),

@@ -45,18 +45,14 @@ extension PostgresPartStore {
 
         let usesArchive = content == nil && archivedContent != nil
         let plan = LogAggregation.plan(base: usesArchive ? archivedContent : content, parts: parts)
-        if !plan.usedPartIDs.isEmpty {
-            try connection.query(PartStoreStatements.deleteUsedParts, [id, .integers(plan.usedPartIDs)])
-        }
         let rows: PostgresRows
         if !parts.isEmpty || usesArchive {
             rows = try connection.query(
                 PartStoreStatements.storeAggregatedContent,
-                [id, .text(plan.content), .timestamp(date), .boolean(usesArchive)])
+                [id, .text(plan.content), .timestamp(date), .boolean(usesArchive), .integers(plan.usedPartIDs)])
         } else {
             rows = try connection.query(PartStoreStatements.markReadyForScan, [id, .timestamp(date)])
         }
-        try connection.query(PartStoreStatements.insertScanTracker, [id, .timestamp(date)])
         let log = try requiredLog(rows, statement: PartStoreStatements.storeAggregatedContent)
         let distinctNumbers = Set(parts.map(\.number)).count
         return AggregationOutcome(log: log, partsUsed: distinctNumbers, partsDeleted: plan.usedPartIDs.count)

@@ -37,14 +37,16 @@ enum PartStoreStatements {
             WHERE log_id = $1 ORDER BY number, id
             """)
 
-    static let deleteUsedParts = PostgresStatement(
-        name: "travis_logs_delete_used_parts",
-        sql: "DELETE FROM log_parts WHERE log_id = $1 AND id = ANY($2::bigint[])")
-
-    /// Stores aggregated content. `$4` is true when the log was restored from its archive.
+    /// Deletes the parts used, stores the aggregated content, and hands the log to the log
+    /// scanner, in one round trip. `$4` is true when the log was restored from its archive.
     static let storeAggregatedContent = PostgresStatement(
         name: "travis_logs_store_aggregated_content",
         sql: """
+            WITH used_parts AS (
+                DELETE FROM log_parts WHERE log_id = $1 AND id = ANY($5::bigint[])
+            ), scan_tracker_row AS (
+                INSERT INTO scan_tracker (log_id, scan_status, created_at) VALUES ($1, 'ready_for_scan', $3)
+            )
             UPDATE logs
             SET content = $2, aggregated_at = $3, updated_at = $3, archived_at = NULL, archive_verified = false,
                 purged_at = CASE WHEN $4 THEN NULL ELSE purged_at END,
@@ -53,17 +55,17 @@ enum PartStoreStatements {
             RETURNING \(logColumns)
             """)
 
+    /// Hands a log without parts to the log scanner, leaving its content as it is.
     static let markReadyForScan = PostgresStatement(
         name: "travis_logs_mark_ready_for_scan",
         sql: """
+            WITH scan_tracker_row AS (
+                INSERT INTO scan_tracker (log_id, scan_status, created_at) VALUES ($1, 'ready_for_scan', $2)
+            )
             UPDATE logs SET scan_status = 'ready_for_scan', scan_status_updated_at = $2
             WHERE id = $1
             RETURNING \(logColumns)
             """)
-
-    static let insertScanTracker = PostgresStatement(
-        name: "travis_logs_insert_scan_tracker",
-        sql: "INSERT INTO scan_tracker (log_id, scan_status, created_at) VALUES ($1, 'ready_for_scan', $2)")
 
     static let deleteAllParts = PostgresStatement(
         name: "travis_logs_delete_all_parts", sql: "DELETE FROM log_parts WHERE log_id = $1")

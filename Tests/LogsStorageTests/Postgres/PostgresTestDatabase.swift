@@ -56,12 +56,16 @@ struct PostgresTestDatabase: Sendable {
     @discardableResult
     static func execute(_ sql: String, on url: String) async throws -> PostgresRows {
         let client = PostgresClient(configuration: PostgresConfiguration(url: url, maximumConnections: 1))
-        defer { Task { await client.close() } }
-        let rows = try await client.withConnection { connection in
-            try connection.execute(sql, name: "test_sql")
+        do {
+            let rows = try await client.withConnection { connection in
+                try connection.execute(sql, name: "test_sql")
+            }
+            await client.close()
+            return rows
+        } catch {
+            await client.close()
+            throw error
         }
-        await client.close()
-        return rows
     }
 
     /// Runs SQL on this database.
