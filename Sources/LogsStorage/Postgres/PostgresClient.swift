@@ -27,6 +27,7 @@ public final class PostgresClient: Sendable {
     ///
     /// - Throws: the body's errors, and `PostgresError` with code `.poolTimedOut`,
     ///   `.connectionFailed`, or `.connectionLost` when the retry also lost its connection.
+    @discardableResult
     public func withConnection<T: Sendable>(
         _ body: @escaping @Sendable (isolated PostgresConnection) throws -> T
     ) async throws -> T {
@@ -51,6 +52,7 @@ public final class PostgresClient: Sendable {
     }
 
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws.
+    @discardableResult
     public func withTransaction<T: Sendable>(
         _ body: @escaping @Sendable (isolated PostgresConnection) throws -> T
     ) async throws -> T {
@@ -70,5 +72,11 @@ public final class PostgresClient: Sendable {
     /// Closes every connection; later calls fail with `.poolClosed`.
     public func close() async {
         await pool.close()
+    }
+
+    deinit {
+        // Each open connection keeps a thread; closing the pool lets those threads end.
+        let pool = self.pool
+        Task { await pool.close() }
     }
 }

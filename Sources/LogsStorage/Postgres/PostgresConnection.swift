@@ -34,8 +34,9 @@ public actor PostgresConnection {
         let connectSeconds = max(1, configuration.connectTimeout.components.seconds)
         var values = [configuration.url, configuration.applicationName, String(connectSeconds), "UTF8"]
         if configuration.usesNamedStatements {
-            // PgBouncer rejects the `options` startup parameter, so behind it the timeout is set per
-            // transaction instead (see `beginTransaction`).
+            // PgBouncer 1.18 rejects the `options` startup parameter ("unsupported startup
+            // parameter"), so behind it the timeout is set per transaction (see `beginTransaction`).
+            // NOTE: in that mode a statement outside `withTransaction` runs without the timeout.
             keywords.append("options")
             values.append("-c statement_timeout=\(configuration.statementTimeoutMilliseconds)")
         }

@@ -9,9 +9,11 @@ import Testing
     "PgBouncer transaction pooling",
     .enabled(if: PostgresTestEnvironment.isPgBouncerConfiguredOrCI, "PGBOUNCER_URL is not set"))
 struct PgBouncerTests {
+    static let missingPgBouncerMessage: Comment = "PGBOUNCER_URL is not set; script/test starts PgBouncer and sets it"
+
     @Test("conformance check through PgBouncer", arguments: PartStoreConformance.checkNames)
     func conformance(check: String) async throws {
-        let pgbouncer = try #require(PostgresTestEnvironment.pgbouncerURL)
+        let pgbouncer = try #require(PostgresTestEnvironment.pgbouncerURL, Self.missingPgBouncerMessage)
         try await withDatabase(.full, serverURL: pgbouncer) { database in
             let client = database.makeClient(usesNamedStatements: false)
             defer { Task { await client.close() } }
@@ -21,7 +23,7 @@ struct PgBouncerTests {
 
     @Test("transaction gets session settings")
     func sessionSettings() async throws {
-        let pgbouncer = try #require(PostgresTestEnvironment.pgbouncerURL)
+        let pgbouncer = try #require(PostgresTestEnvironment.pgbouncerURL, Self.missingPgBouncerMessage)
         try await withDatabase(.empty, serverURL: pgbouncer) { database in
             let client = PostgresClient(
                 configuration: PostgresConfiguration(
@@ -41,7 +43,7 @@ struct PgBouncerTests {
 
     @Test("concurrent writers through PgBouncer create one row")
     func concurrentWriters() async throws {
-        let pgbouncer = try #require(PostgresTestEnvironment.pgbouncerURL)
+        let pgbouncer = try #require(PostgresTestEnvironment.pgbouncerURL, Self.missingPgBouncerMessage)
         try await withDatabase(.full, serverURL: pgbouncer) { database in
             let clients = (0..<4).map { _ in database.makeClient(usesNamedStatements: false, maximumConnections: 4) }
             defer { Task { for client in clients { await client.close() } } }

@@ -23,7 +23,7 @@ struct PostgresTestDatabase: Sendable {
 
     /// Creates a database; `serverURL` defaults to `DATABASE_URL`.
     static func create(_ schema: Schema, serverURL: String? = nil) async throws -> PostgresTestDatabase {
-        let admin = try #require(PostgresTestEnvironment.adminURL)
+        let admin = try #require(PostgresTestEnvironment.adminURL, Self.missingServerMessage)
         let name = uniqueName()
         switch schema {
         case .empty: try await execute("CREATE DATABASE \(name)", on: admin)
@@ -35,8 +35,10 @@ struct PostgresTestDatabase: Sendable {
         return PostgresTestDatabase(name: name, url: url)
     }
 
+    static let missingServerMessage: Comment = "DATABASE_URL is not set; script/test starts PostgreSQL and sets it"
+
     func drop() async throws {
-        let admin = try #require(PostgresTestEnvironment.adminURL)
+        let admin = try #require(PostgresTestEnvironment.adminURL, Self.missingServerMessage)
         try await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
     }
 
