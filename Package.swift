@@ -54,6 +54,11 @@ let package = Package(
             name: "Executables",
             dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP"]
         ),
+        .executableTarget(
+            name: "postgres-benchmark",
+            dependencies: ["LogsCore", "LogsStorage"],
+            path: "Benchmarks/PostgresBenchmark"
+        ),
 
         .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
         // Helpers for tests that start local Python servers and oracles; used by test targets only.

@@ -36,6 +36,7 @@ public enum PartContent {
 
     /// Returns the raw bytes of a stored part, with its escaped edges turned back into bytes.
     public static func bytes(ofStoredText text: String) -> [UInt8] {
+        guard mayContainEscapes(text) else { return Array(text.utf8) }
         let scalars = Array(text.unicodeScalars)
         var headEnd = 0
         while headEnd < min(3, scalars.count), let byte = escapedByte(scalars[headEnd]), isContinuation(byte) {
@@ -72,9 +73,19 @@ public enum PartContent {
     public static func joined(_ storedTexts: some Sequence<String>, after prefix: String = "") -> String {
         var bytes = Array(prefix.utf8)
         for text in storedTexts {
-            bytes.append(contentsOf: Self.bytes(ofStoredText: text))
+            if mayContainEscapes(text) {
+                bytes.append(contentsOf: Self.bytes(ofStoredText: text))
+            } else {
+                bytes.append(contentsOf: text.utf8)
+            }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Returns false when `text` has no escaped edge byte, which is the common case, so joining
+    /// can copy its UTF-8 as it is. Every scalar from U+10FF80 up is encoded with the lead byte 0xF4.
+    private static func mayContainEscapes(_ text: String) -> Bool {
+        text.utf8.contains(0xF4)
     }
 
     private static func orphanContinuationCount(in bytes: [UInt8]) -> Int {

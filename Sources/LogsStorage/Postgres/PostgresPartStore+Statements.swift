@@ -1,0 +1,132 @@
+/// The SQL of `PostgresPartStore`, one named statement per query.
+enum PartStoreStatements {
+    static let logColumns = """
+        id, job_id, content, removed_by, created_at, updated_at, aggregated_at, archived_at, purged_at, removed_at,
+        archiving, archive_verified, scan_status, scan_status_updated_at, censored, scan_queued_at, scan_started_at,
+        scan_processing_at, scan_finalizing_at, scan_ended_at
+        """
+
+    static let logIDForJobID = PostgresStatement(
+        name: "travis_logs_log_id_for_job_id", sql: "SELECT id FROM logs WHERE job_id = $1 ORDER BY id LIMIT 1")
+
+    /// Inserts a log unless the job has one; relies on the unique index on `logs.job_id`.
+    static let createLog = PostgresStatement(
+        name: "travis_logs_create_log",
+        sql: """
+            INSERT INTO logs (job_id, created_at, updated_at) VALUES ($1, $2, $2)
+            ON CONFLICT (job_id) DO NOTHING RETURNING id
+            """)
+
+    static let logByID = PostgresStatement(
+        name: "travis_logs_log_by_id", sql: "SELECT \(logColumns) FROM logs WHERE id = $1")
+
+    static let logByJobID = PostgresStatement(
+        name: "travis_logs_log_by_job_id",
+        sql: "SELECT \(logColumns) FROM logs WHERE job_id = $1 ORDER BY id LIMIT 1")
+
+    static let copyParts = "COPY log_parts (log_id, number, content, final, created_at) FROM STDIN"
+
+    /// Locks the log row, so aggregations of one log run one after another.
+    static let lockLogForAggregation = PostgresStatement(
+        name: "travis_logs_lock_log_for_aggregation", sql: "SELECT content FROM logs WHERE id = $1 FOR UPDATE")
+
+    static let partsInAggregationOrder = PostgresStatement(
+        name: "travis_logs_parts_in_aggregation_order",
+        sql: """
+            SELECT id, log_id, number, content, final, created_at FROM log_parts
+            WHERE log_id = $1 ORDER BY number, id
+            """)
+
+    /// Deletes the parts used, stores the aggregated content, and hands the log to the log
+    /// scanner, in one round trip. `$4` is true when the log was restored from its archive.
+    static let storeAggregatedContent = PostgresStatement(
+        name: "travis_logs_store_aggregated_content",
+        sql: """
+            WITH used_parts AS (
+                DELETE FROM log_parts WHERE log_id = $1 AND id = ANY($5::bigint[])
+            ), scan_tracker_row AS (
+                INSERT INTO scan_tracker (log_id, scan_status, created_at) VALUES ($1, 'ready_for_scan', $3)
+            )
+            UPDATE logs
+            SET content = $2, aggregated_at = $3, updated_at = $3, archived_at = NULL, archive_verified = false,
+                purged_at = CASE WHEN $4 THEN NULL ELSE purged_at END,
+                scan_status = 'ready_for_scan', scan_status_updated_at = $3
+            WHERE id = $1
+            RETURNING \(logColumns)
+            """)
+
+    /// Hands a log without parts to the log scanner, leaving its content as it is.
+    static let markReadyForScan = PostgresStatement(
+        name: "travis_logs_mark_ready_for_scan",
+        sql: """
+            WITH scan_tracker_row AS (
+                INSERT INTO scan_tracker (log_id, scan_status, created_at) VALUES ($1, 'ready_for_scan', $2)
+            )
+            UPDATE logs SET scan_status = 'ready_for_scan', scan_status_updated_at = $2
+            WHERE id = $1
+            RETURNING \(logColumns)
+            """)
+
+    static let deleteAllParts = PostgresStatement(
+        name: "travis_logs_delete_all_parts", sql: "DELETE FROM log_parts WHERE log_id = $1")
+
+    static let setContent = PostgresStatement(
+        name: "travis_logs_set_content",
+        sql: """
+            UPDATE logs
+            SET content = $2, aggregated_at = CASE WHEN $2::text IS NULL THEN NULL ELSE $3::timestamp END,
+                archived_at = NULL, archive_verified = NULL, updated_at = $3,
+                removed_by = $4, removed_at = CASE WHEN $4::integer IS NULL THEN NULL ELSE $3::timestamp END
+            WHERE id = $1
+            RETURNING \(logColumns)
+            """)
+
+    static let setArchiving = PostgresStatement(
+        name: "travis_logs_set_archiving", sql: "UPDATE logs SET archiving = $2 WHERE id = $1")
+
+    static let markArchiveVerified = PostgresStatement(
+        name: "travis_logs_mark_archive_verified",
+        sql: "UPDATE logs SET archived_at = $2, archive_verified = true WHERE id = $1")
+
+    static let markNotArchived = PostgresStatement(
+        name: "travis_logs_mark_not_archived",
+        sql: "UPDATE logs SET archived_at = NULL, archive_verified = false WHERE id = $1")
+
+    /// Purges only when the content is still the verified text: `md5` hashes the UTF-8 bytes, as
+    /// the archive check does.
+    static let purge = PostgresStatement(
+        name: "travis_logs_purge",
+        sql: """
+            UPDATE logs SET content = NULL, purged_at = $2
+            WHERE id = $1 AND md5(coalesce(content, '')) = $3
+            """)
+
+    /// Logs in the order of their oldest matching part, as the in-memory store returns them.
+    static let aggregatableLogIDs = PostgresStatement(
+        name: "travis_logs_aggregatable_log_ids",
+        sql: """
+            SELECT log_id FROM log_parts
+            WHERE (final AND created_at <= $1) OR created_at <= $2
+            GROUP BY log_id
+            ORDER BY min(id)
+            LIMIT $3
+            """)
+
+    static let logParts = PostgresStatement(
+        name: "travis_logs_log_parts",
+        sql: """
+            SELECT id, log_id, number, content, final, created_at FROM log_parts
+            WHERE log_id = $1 AND ($2::integer IS NULL OR number > $2)
+                AND (cardinality($3::integer[]) = 0 OR number = ANY($3::integer[]))
+            ORDER BY number, id
+            """)
+
+    static let logPartsWithoutContent = PostgresStatement(
+        name: "travis_logs_log_parts_without_content",
+        sql: """
+            SELECT id, log_id, number, NULL::text AS content, final, created_at FROM log_parts
+            WHERE log_id = $1 AND ($2::integer IS NULL OR number > $2)
+                AND (cardinality($3::integer[]) = 0 OR number = ANY($3::integer[]))
+            ORDER BY number, id
+            """)
+}

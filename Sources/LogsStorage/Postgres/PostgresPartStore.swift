@@ -1,0 +1,131 @@
+import Foundation
+import LogsCore
+
+/// The production `PartStore`: the logs schema in PostgreSQL, through libpq.
+///
+/// Needs the `db/` sqitch project deployed up to `logs_job_id_unique`, whose unique index makes
+/// find-or-create race-free; the partitioning change after it is optional. Each method leases one
+/// connection and runs its statements in one hop onto that connection's thread. A connection that
+/// drops is replaced and the method runs once more. A repeated insert can store parts twice, and
+/// aggregation tolerates that because it keeps the first copy of each part number.
+public final class PostgresPartStore: PartStore {
+    public let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    public convenience init(configuration: PostgresConfiguration, logger: Logger) {
+        self.init(client: PostgresClient(configuration: configuration, logger: logger))
+    }
+
+    public func findOrCreateLog(jobID: JobID, at date: Date) async throws -> LogID {
+        try await client.withConnection { connection in
+            try Self.findOrCreateLog(jobID: jobID, at: date, on: connection)
+        }
+    }
+
+    public func logID(forJobID jobID: JobID) async throws -> LogID? {
+        let rows = try await client.query(PartStoreStatements.logIDForJobID, [.integer(jobID.rawValue)])
+        return try rows.rows.first.map { LogID(try $0.requiredInteger("id")) }
+    }
+
+    public func log(id: LogID) async throws -> Log? {
+        let rows = try await client.query(PartStoreStatements.logByID, [.integer(id.rawValue)])
+        return try rows.rows.first.map(Self.log(from:))
+    }
+
+    public func log(jobID: JobID) async throws -> Log? {
+        let rows = try await client.query(PartStoreStatements.logByJobID, [.integer(jobID.rawValue)])
+        return try rows.rows.first.map(Self.log(from:))
+    }
+
+    /// Inserts parts with one `COPY`.
+    ///
+    /// - Throws: `PostgresError` with code `.rowRejected`, naming the log id and part number, when
+    ///   a part contains a NUL byte (checked before sending, because PostgreSQL text cannot store
+    ///   one) or the server rejects its row, such as a number outside PostgreSQL's `integer` range.
+    ///   No part of the batch is stored then.
+    public func insertParts(_ parts: [NewLogPart], at date: Date) async throws {
+        guard !parts.isEmpty else { return }
+        let data = try Self.copyData(for: parts, at: date)
+        try await client.withConnection { connection in
+            do {
+                _ = try connection.copy(PartStoreStatements.copyParts, name: "travis_logs_copy_parts", data: data)
+            } catch let failure as PostgresConnection.CopyFailure {
+                throw Self.rowError(failure, parts: parts)
+            }
+        }
+    }
+
+    public func setArchiving(logID: LogID, _ isArchiving: Bool, at date: Date) async throws {
+        try await client.query(PartStoreStatements.setArchiving, [.integer(logID.rawValue), .boolean(isArchiving)])
+    }
+
+    public func markArchiveVerified(logID: LogID, at date: Date) async throws {
+        try await client.query(PartStoreStatements.markArchiveVerified, [.integer(logID.rawValue), .timestamp(date)])
+    }
+
+    public func markNotArchived(logID: LogID, at date: Date) async throws {
+        try await client.query(PartStoreStatements.markNotArchived, [.integer(logID.rawValue)])
+    }
+
+    public func purge(logID: LogID, expectedContentMD5: String, at date: Date) async throws -> Bool {
+        let rows = try await client.query(
+            PartStoreStatements.purge, [.integer(logID.rawValue), .timestamp(date), .text(expectedContentMD5)])
+        return rows.affectedRows == 1
+    }
+
+    /// Finds the job's log or creates it, on a connection the caller holds.
+    ///
+    /// The insert does nothing when another writer created the row first. The second select then
+    /// returns that row, because as a new statement it reads a new snapshot.
+    static func findOrCreateLog(jobID: JobID, at date: Date, on connection: isolated PostgresConnection) throws -> LogID
+    {
+        let job: PostgresValue = .integer(jobID.rawValue)
+        if let id = try firstID(connection.query(PartStoreStatements.logIDForJobID, [job])) { return id }
+        if let id = try firstID(connection.query(PartStoreStatements.createLog, [job, .timestamp(date)])) { return id }
+        if let id = try firstID(connection.query(PartStoreStatements.logIDForJobID, [job])) { return id }
+        throw PostgresError(
+            .unexpectedResult, "no log row for job \(jobID) after creating it",
+            queryName: PartStoreStatements.createLog.name)
+    }
+
+    private static func firstID(_ rows: PostgresRows) throws -> LogID? {
+        try rows.rows.first.map { LogID(try $0.requiredInteger("id")) }
+    }
+
+    private static func copyData(for parts: [NewLogPart], at date: Date) throws -> [UInt8] {
+        let createdAt = PostgresTimestamp.text(of: date)
+        var encoder = PostgresCopyEncoder(reservingCapacity: parts.reduce(0) { $0 + $1.content.utf8.count + 48 })
+        for part in parts {
+            if part.content.utf8.contains(0) {
+                throw PostgresError(
+                    .rowRejected, "log part content contains a NUL byte, which PostgreSQL text cannot hold",
+                    queryName: "travis_logs_copy_parts", logID: part.logID, partNumber: part.number)
+            }
+            encoder.appendRow([
+                String(part.logID.rawValue), String(part.number), part.content, part.isFinal ? "t" : "f", createdAt,
+            ])
+        }
+        return encoder.bytes
+    }
+
+    /// Names the rejected part when the server rejected the data of one line of the COPY.
+    ///
+    /// Only data exceptions (SQLSTATE class 22) and integrity violations (class 23) concern a row.
+    /// A cancelled or interrupted COPY also reports the line it was on, but no row is at fault.
+    private static func rowError(_ failure: PostgresConnection.CopyFailure, parts: [NewLogPart]) -> PostgresError {
+        let sqlState = failure.error.sqlState ?? ""
+        guard let line = failure.line, parts.indices.contains(line - 1),
+            sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
+        else {
+            return failure.error
+        }
+        var error = failure.error
+        error.code = .rowRejected
+        error.logID = parts[line - 1].logID
+        error.partNumber = parts[line - 1].number
+        return error
+    }
+}
