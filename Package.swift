@@ -51,7 +51,12 @@ let package = Package(
 
         .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
         .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage"]),
-        .testTarget(name: "LogsTransportTests", dependencies: ["LogsCore", "LogsTransport"]),
+        .testTarget(
+            name: "LogsTransportTests",
+            dependencies: ["LogsCore", "LogsTransport"],
+            // Ruby Sidekiq scripts that the compatibility tests run with `ruby`.
+            exclude: ["Ruby"]
+        ),
         .testTarget(name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP"]),
     ],
     swiftLanguageModes: [.v6]
