@@ -51,9 +51,15 @@ let package = Package(
 
         .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
         .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage"]),
+        // A worker process on in-memory storage that the fault tests kill and restart.
+        .executableTarget(
+            name: "RedisWorkerFixture",
+            dependencies: ["LogsCore", "LogsTransport"],
+            path: "Tests/Fixtures/RedisWorkerFixture"
+        ),
         .testTarget(
             name: "LogsTransportTests",
-            dependencies: ["LogsCore", "LogsTransport"],
+            dependencies: ["LogsCore", "LogsTransport", "RedisWorkerFixture"],
             // Ruby Sidekiq scripts that the compatibility tests run with `ruby`.
             exclude: ["Ruby"]
         ),

@@ -117,8 +117,16 @@ enum WorkerCommand {
     }
 
     /// Calls `stop` on SIGTERM or SIGINT. Keep the returned sources alive while they are needed.
+    ///
+    /// The signals are unblocked on the calling thread first, because a parent may start this
+    /// process with them blocked: Foundation's `Process` on Linux does.
     static func trapStopSignals(_ stop: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { number in
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        return [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler(handler: stop)
