@@ -30,12 +30,37 @@ extension RedisJobQueue {
         }
     }
 
+    /// Takes a prefetched job or, when none of `order`'s queues has one, up to
+    /// `Settings.prefetch` jobs in one round trip, keeping all but the first for later calls.
     private func fetchFirst(of order: [String]) async throws -> ReservedJob? {
         while true {
+            if let payload = takePrefetched(from: order) {
+                if let reserved = try await reserved(payload) { return reserved }
+                continue
+            }
             let reply = try await pool.evaluate(
-                RedisQueueScripts.fetch, keys: [keys.inProgress(identity)] + order.map(keys.queue), arguments: [])
-            guard let parts = reply.arrayValue, parts.count == 2, let payload = parts[1].stringValue else { return nil }
-            if let reserved = try await reserved(payload) { return reserved }
+                RedisQueueScripts.fetch, keys: [keys.inProgress(identity)] + order.map(keys.queue),
+                arguments: [String(max(1, settings.prefetch))])
+            let parts = reply.arrayValue ?? []
+            var taken: [(queue: String, payload: String)] = []
+            for index in stride(from: 0, to: parts.count - 1, by: 2) {
+                guard let position = parts[index].integerValue, order.indices.contains(Int(position) - 1),
+                    let payload = parts[index + 1].stringValue
+                else { continue }
+                taken.append((order[Int(position) - 1], payload))
+            }
+            guard let first = taken.first else { return nil }
+            if taken.count > 1 {
+                state.withLock { $0.prefetched.append(contentsOf: taken.dropFirst()) }
+            }
+            if let reserved = try await reserved(first.payload) { return reserved }
+        }
+    }
+
+    private func takePrefetched(from order: [String]) -> String? {
+        state.withLock { state -> String? in
+            guard let index = state.prefetched.firstIndex(where: { order.contains($0.queue) }) else { return nil }
+            return state.prefetched.remove(at: index).payload
         }
     }
 

@@ -71,6 +71,7 @@ extension RedisJobQueue {
     public func close() async throws {
         let heartbeat = state.withLock { state -> Task<Void, Never>? in
             state.isClosed = true
+            state.prefetched.removeAll()
             defer { state.heartbeat = nil }
             return state.heartbeat
         }

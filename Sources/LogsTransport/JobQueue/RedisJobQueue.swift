@@ -26,6 +26,10 @@ public final class RedisJobQueue: JobQueue, Sendable {
         public var recoveryInterval: Duration
         /// The maximum wait of one blocking read, which bounds how late a stop is noticed.
         public var maximumBlock: Duration
+        /// The maximum number of jobs taken per round trip. Jobs beyond the first wait in memory,
+        /// already in the in-progress list, for the next `reserve`; `close()` pushes back any
+        /// left. Values above 1 trade the weighted order's fairness for fewer round trips.
+        public var prefetch: Int
         /// How long a unique job's claim outlives its due time, in case the job is removed by
         /// something that does not release the claim, such as a Ruby Sidekiq process.
         public var uniqueClaimExpiry: Duration
@@ -37,7 +41,7 @@ public final class RedisJobQueue: JobQueue, Sendable {
         public init(
             identity: String = Settings.makeIdentity(), heartbeatInterval: Duration = .seconds(10),
             processTimeout: Duration = .seconds(60), promotionInterval: Duration = .seconds(5),
-            recoveryInterval: Duration = .seconds(60), maximumBlock: Duration = .seconds(2),
+            recoveryInterval: Duration = .seconds(60), maximumBlock: Duration = .seconds(2), prefetch: Int = 1,
             uniqueClaimExpiry: Duration = .seconds(3600), deadMaximumJobs: Int = 10_000,
             deadTimeout: Duration = .seconds(180 * 24 * 3600)
         ) {
@@ -47,6 +51,7 @@ public final class RedisJobQueue: JobQueue, Sendable {
             self.promotionInterval = promotionInterval
             self.recoveryInterval = recoveryInterval
             self.maximumBlock = maximumBlock
+            self.prefetch = max(1, prefetch)
             self.uniqueClaimExpiry = uniqueClaimExpiry
             self.deadMaximumJobs = deadMaximumJobs
             self.deadTimeout = deadTimeout
@@ -66,6 +71,8 @@ public final class RedisJobQueue: JobQueue, Sendable {
         var nextRecovery: ContinuousClock.Instant?
         var isPromoting = false
         var heartbeat: Task<Void, Never>?
+        /// Jobs taken by a prefetching fetch and not yet handed out, with their queue names.
+        var prefetched: [(queue: String, payload: String)] = []
     }
 
     public let pool: RedisConnectionPool

@@ -1,16 +1,24 @@
 /// The Lua scripts of `RedisJobQueue`. Redis runs each script atomically, so a job is in exactly
 /// one list or set before and after every step, even when several processes race.
 enum RedisQueueScripts {
-    /// Takes the oldest job of the first non-empty queue among KEYS[2...] into the in-progress
-    /// list KEYS[1]. Returns `{queue index, job}` or nil.
+    /// Moves up to ARGV[1] of the oldest jobs into the in-progress list KEYS[1], trying the
+    /// queues KEYS[2...] in order. Returns `{queue index, job, queue index, job, ...}`, empty when
+    /// every queue is empty.
     static let fetch = RedisScript(
         name: "fetch",
         source: """
+            local limit = tonumber(ARGV[1])
+            local taken = {}
             for i = 2, #KEYS do
-              local job = redis.call('RPOPLPUSH', KEYS[i], KEYS[1])
-              if job then return {i - 1, job} end
+              while #taken < 2 * limit do
+                local job = redis.call('RPOPLPUSH', KEYS[i], KEYS[1])
+                if not job then break end
+                taken[#taken + 1] = i - 1
+                taken[#taken + 1] = job
+              end
+              if #taken >= 2 * limit then break end
             end
-            return false
+            return taken
             """)
 
     /// Claims the unique key KEYS[1] for ARGV[3] milliseconds and, only if it was free, pushes

@@ -265,6 +265,28 @@ struct RedisJobQueueTests {
         try await cleanUp()
     }
 
+    @Test("prefetched jobs handed out and pushed back")
+    func prefetchedJobsHandedOutAndPushedBack() async throws {
+        let settings = RedisJobQueue.Settings(promotionInterval: .zero, prefetch: 4)
+        let queue = RedisJobQueue(pool: pool, namespace: namespace, settings: settings, logger: Logger(label: "test"))
+        let jobs = (1...10).map { Self.archiveJob($0) }
+        try await queue.push(jobs)
+
+        let first = try #require(try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero))
+        #expect(first.job.jid == jobs[0].jid)
+        #expect(try await queue.inProgressPayloads().count == 4)
+        #expect(try await queue.size(of: "archive") == 6)
+        try await queue.acknowledge(first)
+        let second = try #require(try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero))
+        #expect(second.job.jid == jobs[1].jid)
+        #expect(try await queue.size(of: "archive") == 6)
+
+        try await queue.close()
+        #expect(try await queue.inProgressPayloads().isEmpty)
+        #expect(try await queue.jobs(in: "archive").map(\.jid) == jobs.dropFirst().map(\.jid))
+        try await cleanUp()
+    }
+
     @Test("concurrent workers take each job once")
     func concurrentWorkersTakeEachJobOnce() async throws {
         let queues = (0..<4).map { _ in makeQueue() }
