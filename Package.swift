@@ -51,6 +51,12 @@ let package = Package(
 
         .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
         .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage"]),
+        // Pushes and takes no-op jobs through RedisJobQueue; script/bench/redis-queue runs it.
+        .executableTarget(
+            name: "RedisQueueBenchmark",
+            dependencies: ["LogsCore", "LogsTransport"],
+            path: "Benchmarks/RedisQueueBenchmark"
+        ),
         // A worker process on in-memory storage that the fault tests kill and restart.
         .executableTarget(
             name: "RedisWorkerFixture",
