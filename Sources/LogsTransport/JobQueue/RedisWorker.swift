@@ -95,10 +95,18 @@ public final class RedisWorker: Sendable {
                     metadata: [
                         "error": "\(error)", "attempt": "\(attempt)", "retry_in_seconds": "\(delay.timeInterval)",
                     ])
-                try? await Task.sleep(for: delay)
+                await sleepUnlessStopped(for: delay)
             }
         }
         return nil
+    }
+
+    /// Sleeps in short steps so that `stop()` during a long retry delay is noticed quickly.
+    private func sleepUnlessStopped(for delay: Duration) async {
+        let deadline = ContinuousClock.now + delay
+        while !isStopRequested && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: min(.milliseconds(100), ContinuousClock.now.duration(to: deadline)))
+        }
     }
 
     private var isStopRequested: Bool {
