@@ -65,8 +65,24 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CurlClientTests", dependencies: ["LogsCore", "CurlClient", "TestSupport"]),
         .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage", "CurlClient", "TestSupport"]),
+        // Pushes and takes no-op jobs through RedisJobQueue; script/bench/redis-queue runs it.
+        .executableTarget(
+            name: "RedisQueueBenchmark",
+            dependencies: ["LogsCore", "LogsTransport"],
+            path: "Benchmarks/RedisQueueBenchmark"
+        ),
+        // A worker process on in-memory storage that the fault tests kill and restart.
+        .executableTarget(
+            name: "RedisWorkerFixture",
+            dependencies: ["LogsCore", "LogsTransport"],
+            path: "Tests/Fixtures/RedisWorkerFixture"
+        ),
         .testTarget(
-            name: "LogsTransportTests", dependencies: ["LogsCore", "LogsTransport", "CurlClient", "TestSupport"]),
+            name: "LogsTransportTests",
+            dependencies: ["LogsCore", "LogsTransport", "CurlClient", "TestSupport", "RedisWorkerFixture"],
+            // Ruby Sidekiq scripts that the compatibility tests run with `ruby`.
+            exclude: ["Ruby"]
+        ),
         .testTarget(name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP"]),
     ],
     swiftLanguageModes: [.v6]

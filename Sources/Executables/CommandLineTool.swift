@@ -12,6 +12,8 @@ enum CommandLineTool {
             print("travis-logs \(version)")
         case "config":
             printConfiguration()
+        case "worker":
+            WorkerCommand.main(Array(arguments.dropFirst(2)))
         case "help", "--help", "-h":
             print(usage)
         default:
@@ -43,6 +45,7 @@ enum CommandLineTool {
 
         commands:
           config    print every setting read from the environment, secrets masked
+          worker    run jobs from Redis queues (travis-logs worker --help)
           version   print the version
           help      print this help
         """
