@@ -131,11 +131,6 @@ public actor SQLiteConnection {
         return try readRows(of: prepared, statement: statement.name)
     }
 
-    /// The number of rows the last INSERT, UPDATE or DELETE changed.
-    public var changedRowCount: Int {
-        handle.map { Int(sqlite3_changes64($0)) } ?? 0
-    }
-
     func openHandle(for statement: String) throws -> OpaquePointer {
         guard let handle else {
             throw SQLiteError(.closed, "the connection is closed", statementName: statement)
