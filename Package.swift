@@ -50,9 +50,12 @@ let package = Package(
             name: "LogsHTTP",
             dependencies: ["LogsCore", "CMicroHTTPD", "CCrypto"]
         ),
+        // The command line parser and the definitions of the travis-logs subcommands, apart from
+        // the executable so that tests can import them. It is not a product.
+        .target(name: "CommandLineSupport", dependencies: ["LogsCore"]),
         .executableTarget(
             name: "Executables",
-            dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP"]
+            dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP", "CommandLineSupport"]
         ),
         .executableTarget(
             name: "postgres-benchmark",
@@ -84,6 +87,7 @@ let package = Package(
             exclude: ["Ruby"]
         ),
         .testTarget(name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP"]),
+        .testTarget(name: "ExecutablesTests", dependencies: ["LogsCore", "CommandLineSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
