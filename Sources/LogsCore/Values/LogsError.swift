@@ -12,6 +12,7 @@ public struct LogsError: Error, Sendable, CustomStringConvertible {
             case underMaintenance = "under_maintenance"
             case logNotFound = "log_not_found"
             case archiveMissing = "archive_missing"
+            case archivedContentRequired = "archived_content_required"
             case archiveVerificationFailed = "archive_verification_failed"
             case unknownJobClass = "unknown_job_class"
             case invalidArgument = "invalid_argument"
@@ -29,6 +30,8 @@ public struct LogsError: Error, Sendable, CustomStringConvertible {
         public static let logNotFound = Code(base: .logNotFound)
         /// A purged log has no archived object to merge a late part into.
         public static let archiveMissing = Code(base: .archiveMissing)
+        /// A store refused to append parts to a purged log because no archived text was given.
+        public static let archivedContentRequired = Code(base: .archivedContentRequired)
         public static let archiveVerificationFailed = Code(base: .archiveVerificationFailed)
         public static let unknownJobClass = Code(base: .unknownJobClass)
         public static let invalidArgument = Code(base: .invalidArgument)

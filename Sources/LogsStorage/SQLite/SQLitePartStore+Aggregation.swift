@@ -56,6 +56,9 @@ extension SQLitePartStore {
         guard let current = try connection.query(SQLiteStatements.logContent, [id]).first else { return nil }
         let content = try current.text("content")
         let parts = try connection.query(SQLiteStatements.partsInAggregationOrder, [id]).map(part(from:))
+        try LogAggregation.checkArchivedContent(
+            content: content, isPurged: try current.boolean("purged") ?? false, archivedContent: archivedContent,
+            partCount: parts.count, logID: logID)
 
         let usesArchive = content == nil && archivedContent != nil
         let plan = LogAggregation.plan(base: usesArchive ? archivedContent : content, parts: parts)

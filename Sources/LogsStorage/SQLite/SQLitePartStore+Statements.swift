@@ -26,7 +26,8 @@ enum SQLiteStatements {
         name: "insert_part",
         sql: "INSERT INTO log_parts (log_id, number, content, final, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
 
-    static let logContent = SQLiteStatement(name: "log_content", sql: "SELECT content FROM logs WHERE id = ?1")
+    static let logContent = SQLiteStatement(
+        name: "log_content", sql: "SELECT content, purged_at IS NOT NULL AS purged FROM logs WHERE id = ?1")
 
     static let partsInAggregationOrder = SQLiteStatement(
         name: "parts_in_aggregation_order",
