@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "LogsHTTP",
-            dependencies: ["LogsCore", "CMicroHTTPD", "CCrypto"]
+            dependencies: ["LogsCore", "LogsTransport", "CMicroHTTPD", "CCrypto"]
         ),
         .executableTarget(
             name: "Executables",
@@ -67,7 +67,8 @@ let package = Package(
         .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage", "CurlClient", "TestSupport"]),
         .testTarget(
             name: "LogsTransportTests", dependencies: ["LogsCore", "LogsTransport", "CurlClient", "TestSupport"]),
-        .testTarget(name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP"]),
+        .testTarget(
+            name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
