@@ -42,10 +42,16 @@ extension LoopbackHTTPClient {
     }
 
     /// Writes raw bytes and returns everything the server sends until it closes the connection.
-    static func exchange(_ bytes: Data, port: UInt16, receiveTimeout seconds: Int = 5) throws -> Data {
+    ///
+    /// - Parameter closesWriting: whether to shut down the sending side after the bytes, so the
+    ///   server sees the end of the input instead of waiting for more.
+    static func exchange(
+        _ bytes: Data, port: UInt16, receiveTimeout seconds: Int = 5, closesWriting: Bool = false
+    ) throws -> Data {
         let socketDescriptor = try connectedSocket(port: port, receiveTimeout: seconds)
         defer { close(socketDescriptor) }
         try sendBytes(socketDescriptor, bytes)
+        if closesWriting { shutdown(socketDescriptor, Int32(SHUT_WR)) }
         return try receiveUntilClosed(socketDescriptor)
     }
 

@@ -105,7 +105,7 @@ struct LogPartRoutesTests {
             items.append(item)
         }
         let tokens = items.map { $0["tok"] as! String }.joined()
-        let signature = try sha1Hex(tokens)
+        let signature = TestDigest.sha1Hex(tokens)
         let body = try JSONSerialization.data(withJSONObject: items)
         let response = try await server.send(
             "POST", "/log-parts/multi", headers: ["Authorization": "token sig:\(signature)"], body: body)
@@ -177,19 +177,5 @@ struct LogPartRoutesTests {
         let multi = try await server.send("POST", "/log-parts/multi", token: true, json: [Any]())
         #expect(multi.status == 503)
         #expect(try await server.send("GET", "/uptime").status == 200)
-    }
-
-    private func sha1Hex(_ text: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c", "import hashlib,sys; print(hashlib.sha1(sys.argv[1].encode()).hexdigest())", text,
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
