@@ -52,9 +52,15 @@ struct BadInputTests {
         Case(
             method: "POST", path: "/log-parts/multi",
             body: Data(#"[{"@type":"log_part","encoding":"base64","job_id":1,"number":"first"}]"#.utf8)),
+        // Found by schemathesis: a tok that is not a string was accepted.
+        Case(
+            method: "POST", path: "/log-parts/multi",
+            body: Data(#"[{"@type":"log_part","encoding":"base64","job_id":1,"number":"1","tok":{"a":1}}]"#.utf8)),
         Case(method: "GET", path: "/nowhere", status: 404),
         Case(method: "PATCH", path: "/logs/42", status: 405),
-        Case(method: "GET", path: "/log-parts/multi"),
+        // Found by schemathesis: the literal route shadows the :job_id route on this path.
+        Case(method: "GET", path: "/log-parts/multi", status: 405),
+        Case(method: "PUT", path: "/logs/multi", status: 405),
     ]
 
     @Test("bad request gets a JSON 4xx", arguments: cases)
@@ -116,9 +122,11 @@ struct BadInputTests {
                     // Half the inputs start like a request so the parser goes deeper.
                     bytes = Array("PUT /log-parts/42/1 HTTP/1.1\r\nContent-Length: 40\r\n".utf8) + bytes
                 }
+                // libmicrohttpd keeps some half-closed connections with an unfinished header, such
+                // as a folded line, until its idle timeout, so the client gives up after 1 s.
                 guard
                     let raw = try? LoopbackHTTPClient.exchange(
-                        Data(bytes), port: port, receiveTimeout: 2, closesWriting: true),
+                        Data(bytes), port: port, receiveTimeout: 1, closesWriting: true),
                     let response = try? LoopbackHTTPClient.parse(raw)
                 else { continue }
                 statuses.append(response.status)

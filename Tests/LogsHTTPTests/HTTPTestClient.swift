@@ -44,7 +44,7 @@ extension LoopbackHTTPClient {
     /// Writes raw bytes and returns everything the server sends until it closes the connection.
     ///
     /// - Parameter closesWriting: whether to shut down the sending side after the bytes, so the
-    ///   server sees the end of the input instead of waiting for more.
+    ///   server reads the end of the input instead of waiting for more.
     static func exchange(
         _ bytes: Data, port: UInt16, receiveTimeout seconds: Int = 5, closesWriting: Bool = false
     ) throws -> Data {

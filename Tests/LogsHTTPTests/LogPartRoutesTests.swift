@@ -60,7 +60,7 @@ struct LogPartRoutesTests {
         #expect(shared.status == 204)
     }
 
-    @Test("PUT /log-parts without a key answers 500, without a header 403")
+    @Test("PUT /log-parts without a key returns 500, without a header 403")
     func putPartMissingKeyOrHeader() async throws {
         let server = try APITestServer(publicKey: false)
         defer { Task { await server.stop() } }
@@ -163,7 +163,7 @@ struct LogPartRoutesTests {
         #expect(try await server.send("GET", "/log-parts/43", token: true).status == 404)
     }
 
-    @Test("maintenance answers 503 with Retry-After on part routes")
+    @Test("maintenance returns 503 with Retry-After on part routes")
     func maintenance() async throws {
         let server = try APITestServer()
         defer { Task { await server.stop() } }

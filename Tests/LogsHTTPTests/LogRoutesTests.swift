@@ -35,6 +35,16 @@ struct LogRoutesTests {
         #expect(try cleared.json()["content"] is NSNull)
     }
 
+    @Test("PUT /logs treats an empty clear as absent")
+    func putLogEmptyClear() async throws {
+        // Found by schemathesis: `clear=` was rejected with 400.
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        let response = try await server.send("PUT", "/logs/42?clear=", token: true, body: Data("kept".utf8))
+        #expect(response.status == 200)
+        #expect(try response.json()["content"] as? String == "kept")
+    }
+
     @Test("PUT /logs with removed_by marks the log removed")
     func putLogRemovedBy() async throws {
         let server = try APITestServer()
@@ -117,7 +127,7 @@ struct LogRoutesTests {
         #expect(try byID.json()["job_id"] as? Int == 42)
     }
 
-    @Test("GET /logs answers 404 for an unknown job")
+    @Test("GET /logs returns 404 for an unknown job")
     func getLogNotFound() async throws {
         let server = try APITestServer()
         defer { Task { await server.stop() } }

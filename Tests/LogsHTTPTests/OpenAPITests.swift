@@ -5,7 +5,7 @@ import Testing
 
 @Suite("OpenAPI document")
 struct OpenAPITests {
-    /// A path with its parameter names erased, so `/logs/:job_id` and `/logs/{id}` compare equal.
+    /// Returns the path with its parameter names erased, so `/logs/:job_id` and `/logs/{id}` compare equal.
     static func template(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
             segment.hasPrefix(":") || segment.hasPrefix("{") ? "{}" : String(segment)

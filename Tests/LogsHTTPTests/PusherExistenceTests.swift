@@ -27,7 +27,7 @@ struct PusherExistenceTests {
         #expect(try await !server.pipeline.presence.isOccupied("job-2"))
     }
 
-    @Test("bad signature or key answers 401")
+    @Test("bad signature or key returns 401")
     func badSignature() async throws {
         let server = try APITestServer()
         defer { Task { await server.stop() } }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("HTTP server and router")
 struct ServerTests {
-    @Test("unknown route answers 404 JSON")
+    @Test("unknown route returns 404 JSON")
     func unknownRoute() async throws {
         let server = try APITestServer()
         defer { Task { await server.stop() } }
@@ -14,7 +14,7 @@ struct ServerTests {
         #expect(response.errorMessage == "no route for GET /nothing/here")
     }
 
-    @Test("wrong method answers 405 with Allow")
+    @Test("wrong method returns 405 with Allow")
     func wrongMethod() async throws {
         let server = try APITestServer()
         defer { Task { await server.stop() } }
@@ -38,7 +38,7 @@ struct ServerTests {
         #expect(body["greeting"] as? String == "hello, human 👋!")
     }
 
-    @Test("body over the limit answers 413")
+    @Test("body over the limit returns 413")
     func bodyOverLimit() async throws {
         let server = try APITestServer(settings: LogsAPI.Settings(maximumLogBodySize: 1000, maximumPartBodySize: 100))
         defer { Task { await server.stop() } }
@@ -49,7 +49,7 @@ struct ServerTests {
         #expect(small.status == 200)
     }
 
-    @Test("chunked body over the limit answers 413")
+    @Test("chunked body over the limit returns 413")
     func chunkedBodyOverLimit() async throws {
         let server = try APITestServer(settings: LogsAPI.Settings(maximumLogBodySize: 1000, maximumPartBodySize: 100))
         defer { Task { await server.stop() } }
@@ -94,6 +94,27 @@ struct ServerTests {
         #expect(response.headers["content-type"]?.hasPrefix("text/plain") == true)
         #expect(response.text.contains("travis_logs_http_requests_total{"))
         #expect(response.text.contains("route=\"/uptime\""))
+    }
+
+    @Test("slow handler times out with 503")
+    func handlerTimeout() async throws {
+        var router = Router()
+        router.add("GET", "/slow") { _ in
+            try await Task.sleep(for: .seconds(5))
+            return .json(["done": true])
+        }
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        configuration.requestTimeout = .milliseconds(200)
+        let server = HTTPServer(router: router, configuration: configuration)
+        try server.start()
+        let port = UInt16(server.port)
+        let executor = ThreadExecutor(name: "timeout-client")
+        defer { executor.shutdown() }
+        let response = try await executor.run { try LoopbackHTTPClient.request("GET", "/slow", port: port) }
+        #expect(response.status == 503)
+        #expect(response.errorMessage?.contains("timed out") == true)
+        await server.shutdown()
     }
 
     @Test("shutdown finishes a request in progress")

@@ -29,7 +29,7 @@ struct StreamTests {
         Issue.record("the stream never had \(count) subscribers")
     }
 
-    /// The `(id, event)` pairs of an SSE body, with `id` nil where the event has none.
+    /// Returns the `(id, event)` pairs of an SSE body, with `id` nil where the event has none.
     static func events(_ text: String) -> [(id: String?, event: String)] {
         text.components(separatedBy: "\n\n").compactMap { block in
             let lines = block.split(separator: "\n")
@@ -117,7 +117,7 @@ struct StreamTests {
         #expect(Self.events(stream.text).map(\.id) == ["0"])
     }
 
-    @Test("non-numeric Last-Event-ID answers 400")
+    @Test("non-numeric Last-Event-ID returns 400")
     func badLastEventID() async throws {
         let server = try APITestServer()
         defer { Task { await server.stop() } }

@@ -123,6 +123,9 @@ extension LogsAPI {
         case .integer(let value): number = try RequestParsing.partNumber(String(value))
         default: throw .rejected(400, "part \(index): number must be an integer or \"last\"")
         }
+        if let token = item["tok"], token.stringValue == nil {
+            throw .rejected(400, "part \(index): tok must be a string")
+        }
         let content = try base64Content(item["content"], description: "part \(index): content")
         return RawLogPart(
             jobID: JobID(jobID), log: content, number: number, isFinal: item["final"] == .bool(true),
@@ -155,7 +158,7 @@ extension LogsAPI {
             ])
     }
 
-    /// A part's `tok` as the signature covers it: strings as they are, other values as text.
+    /// Returns a part's `tok` as the signature covers it: strings as they are, other values as text.
     static func tokenText(_ item: JSONValue) -> String {
         switch item["tok"] {
         case nil, .null: return ""

@@ -16,7 +16,7 @@ extension LogsAPI {
         try await checkMaintenance()
         let jobID = try RequestParsing.jobID(request)
         var lastEventID: Int?
-        if let header = request.header("Last-Event-ID") {
+        if let header = request.header("Last-Event-ID"), !header.isEmpty {
             guard let value = RequestParsing.nonNegativeInteger(header) else {
                 throw HTTPError.rejected(
                     400, "Last-Event-ID must be a part number, got \(RequestParsing.shown(header))")

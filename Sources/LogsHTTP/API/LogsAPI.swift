@@ -5,7 +5,7 @@ import LogsTransport
 /// The travis-logs HTTP API on a `Pipeline`: the routes of the original service, plus a live
 /// stream, Prometheus metrics and an OpenAPI document.
 ///
-/// Routes that read or write `log_parts` answer 503 with `Retry-After` while the maintenance
+/// Routes that read or write `log_parts` return 503 with `Retry-After` while the maintenance
 /// switch is on. Bad input gets a 4xx status with `{"error": "..."}` saying what was wrong.
 public struct LogsAPI: Sendable {
     /// Settings of the API beside the pipeline's.
@@ -41,8 +41,8 @@ public struct LogsAPI: Sendable {
     /// - Parameters:
     ///   - authenticator: checks `Authorization` headers; see `Authenticator`.
     ///   - liveEvents: the source of the stream endpoint; when nil, the pipeline's live stream is used
-    ///     if it is an `InMemoryLiveStream`, and the endpoint answers 501 otherwise.
-    ///   - webhookVerifier: checks Pusher webhooks; when nil, `POST /pusher/existence` answers 401.
+    ///     if it is an `InMemoryLiveStream`, and the endpoint returns 501 otherwise.
+    ///   - webhookVerifier: checks Pusher webhooks; when nil, `POST /pusher/existence` returns 401.
     public init(
         pipeline: Pipeline, authenticator: Authenticator, liveEvents: (any LiveEventSource)? = nil,
         webhookVerifier: PusherWebhookVerifier? = nil, settings: Settings = Settings()

@@ -41,9 +41,10 @@ enum RequestParsing {
         return value == PartNumber.lastValue ? .last : .number(value)
     }
 
-    /// Parses a flag as Sinatra::Param does: `true`, `t`, `yes`, `y`, `1` and their opposites.
+    /// Parses a flag as Sinatra::Param does: `true`, `t`, `yes`, `y`, `1` and their opposites. An
+    /// empty value counts as absent.
     static func flag(_ request: HTTPRequest, _ name: String) throws(HTTPError) -> Bool? {
-        guard let text = request.query[name] else { return nil }
+        guard let text = request.query[name], !text.isEmpty else { return nil }
         switch text.lowercased() {
         case "true", "t", "yes", "y", "1": return true
         case "false", "f", "no", "n", "0": return false

@@ -13,8 +13,8 @@ public struct Authenticator: Sendable {
     private let jwtVerifier: JWTVerifier?
 
     /// - Parameters:
-    ///   - authToken: the shared token; nil or blank leaves token routes answering 500.
-    ///   - jwtVerifier: the verifier for worker tokens; nil leaves JWT routes answering 500.
+    ///   - authToken: the shared token; nil or blank leaves token routes returning 500.
+    ///   - jwtVerifier: the verifier for worker tokens; nil leaves JWT routes returning 500.
     public init(authToken: String?, jwtVerifier: JWTVerifier?) {
         let trimmed = authToken?.trimmingCharacters(in: .whitespacesAndNewlines)
         self.authToken = trimmed?.isEmpty == false ? trimmed : nil

@@ -40,7 +40,7 @@ func handleConnection(
     return core.continueRequest(state, on: handle) ? .YES : .NO
 }
 
-/// Called when libmicrohttpd has finished with a request, whether it was answered or the client went.
+/// Called when libmicrohttpd has finished with a request, whether it was answered or the client left.
 func completeRequest(
     context: UnsafeMutableRawPointer?,
     connection: OpaquePointer?,

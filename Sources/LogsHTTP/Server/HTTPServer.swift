@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// libmicrohttpd runs `threadCount` threads, each with its own epoll set, and handles keep-alive,
 /// chunked bodies and idle timeouts. A handler that awaits suspends its connection and resumes it
-/// when the response is ready, so no thread waits for it; streamed bodies do the same between
+/// when the response is ready, so no thread waits for it. Streamed bodies do the same between
 /// writes. Each request is logged once, when it completes, with its method, route pattern,
 /// status, duration and job id (never its headers or body), and counted in `metrics`.
 public final class HTTPServer: Sendable {

@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// When the reader finds the buffer empty it suspends the connection, so no thread waits for the
 /// next event; a write resumes it. Both happen under `lock`, so a resume never overtakes the
-/// suspend it answers.
+/// suspend it follows.
 final class ResponseStream: ResponseStreamWriter, Sendable {
     private struct State: Sendable {
         var pending: [Data] = []

@@ -1,16 +1,17 @@
 /// Routes requests by method and path pattern, such as `GET /logs/:id`, to handlers.
 ///
 /// A pattern is split at `/`; a segment starting with `:` matches any one non-empty segment and
-/// stores it under its name. When several routes match a path, the one with the most literal
-/// segments wins, so `POST /logs/multi` is chosen over `POST /logs/:id`.
+/// stores it under its name. When several routes match a path, only those with the most literal
+/// segments count, so `/logs/multi` is `POST /logs/multi` alone, and `GET /logs/multi` gets 405
+/// rather than reaching `GET /logs/:id`.
 public struct Router: Sendable {
     /// A route handler. Throwing `HTTPError` sends its status and message; the server turns any
     /// other error into a 500 response.
     public typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
-    /// A handler that answers without awaiting anything.
+    /// A handler that returns its response without awaiting anything.
     public typealias ImmediateHandler = @Sendable (HTTPRequest) -> HTTPResponse
 
-    /// How a route answers.
+    /// How a route produces its response.
     enum Responder: Sendable {
         case suspending(Handler)
         /// Called on libmicrohttpd's thread, without suspending the connection.
@@ -30,6 +31,11 @@ public struct Router: Sendable {
     enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)
+
+        var isParameter: Bool {
+            if case .parameter = self { return true }
+            return false
+        }
     }
 
     /// The result of looking up a request.
@@ -58,7 +64,7 @@ public struct Router: Sendable {
         append(method, pattern, maximumBodySize, .suspending(handler))
     }
 
-    /// Registers a route whose handler answers at once. The server calls it on libmicrohttpd's
+    /// Registers a route whose handler responds at once. The server calls it on libmicrohttpd's
     /// thread, which saves the suspend and resume that an awaiting handler costs.
     public mutating func addImmediate(
         _ method: String, _ pattern: String, maximumBodySize: Int? = nil, handler: @escaping ImmediateHandler
@@ -76,19 +82,23 @@ public struct Router: Sendable {
     /// Finds the route for a request.
     public func match(method: String, path: String) -> Match {
         let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        var best: (route: Route, parameters: [String: String], literals: Int)?
-        var allowed: Set<String> = []
+        var candidates: [(route: Route, parameters: [String: String])] = []
+        var mostLiterals = -1
         for route in routes {
             guard let parameters = Self.parameters(of: route.segments, in: pathSegments) else { continue }
-            allowed.insert(route.method)
-            guard route.method == method else { continue }
-            let literals = route.segments.filter { if case .literal = $0 { true } else { false } }.count
-            if best == nil || literals > best!.literals {
-                best = (route, parameters, literals)
+            let literals = route.segments.filter { !$0.isParameter }.count
+            if literals > mostLiterals {
+                candidates = []
+                mostLiterals = literals
+            }
+            if literals == mostLiterals {
+                candidates.append((route, parameters))
             }
         }
-        if let best { return .found(best.route, parameters: best.parameters) }
-        if !allowed.isEmpty { return .methodNotAllowed(allowed: allowed.sorted()) }
+        if let found = candidates.first(where: { $0.route.method == method }) {
+            return .found(found.route, parameters: found.parameters)
+        }
+        if !candidates.isEmpty { return .methodNotAllowed(allowed: Set(candidates.map(\.route.method)).sorted()) }
         return .notFound
     }
 

@@ -16,7 +16,7 @@ extension ServerCore {
         return RequestState(method: method, path: path, headers: headers, query: query, match: match)
     }
 
-    /// Answers 413 before the body is read when `Content-Length` is over the route's limit.
+    /// Responds with 413 before the body is read when `Content-Length` is over the route's limit.
     ///
     /// - Returns: false when the response could not be queued, which closes the connection.
     func rejectEarly(_ state: RequestState, on connection: ConnectionHandle) -> Bool {
