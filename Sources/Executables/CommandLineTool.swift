@@ -12,6 +12,8 @@ enum CommandLineTool {
             print("travis-logs \(version)")
         case "config":
             printConfiguration()
+        case "web":
+            WebCommand.main()
         case "help", "--help", "-h":
             print(usage)
         default:
@@ -43,6 +45,7 @@ enum CommandLineTool {
 
         commands:
           config    print every setting read from the environment, secrets masked
+          web       serve the HTTP API on PORT (default 5555)
           version   print the version
           help      print this help
         """
