@@ -57,7 +57,9 @@ enum OpenAPIDocument {
                             ["type": "integer", "minimum": 1, "maximum": .integer(RequestParsing.maximumID)]),
                         query("clear", ["type": "boolean"]), query("source", ["type": "string"]),
                     ],
-                    body: ["content": ["text/plain": ["schema": ["type": "string"]]]],
+                    // Any bytes are the log's text. The schema is empty because schemathesis reads a
+                    // text/plain body of `null` as JSON null, which "type": "string" forbids.
+                    body: ["content": ["text/plain": ["schema": [:]]]],
                     errors: [400, 403, 413, 500, 503]),
                 "get": operation(
                     "Fetches a log, aggregating its parts on demand.", auth: "token", ok: json(200, "Log"),
@@ -73,7 +75,8 @@ enum OpenAPIDocument {
             "/logs/{job_id}/stream": [
                 "get": operation(
                     "Streams the job's parts as server-sent events.", auth: "token", ok: text(200, "text/event-stream"),
-                    parameters: [path("job_id"), header("Last-Event-ID")], errors: [400, 403, 500, 501, 503])
+                    parameters: [path("job_id"), header("Last-Event-ID", pattern: "^[0-9]{0,9}$")],
+                    errors: [400, 403, 500, 501, 503])
             ],
             "/log-parts/multi": [
                 "post": operation(
@@ -84,8 +87,10 @@ enum OpenAPIDocument {
                 "get": operation(
                     "Lists a job's stored parts.", auth: "token", ok: json(200, "LogParts"),
                     parameters: [
-                        path("job_id"), query("after", ["type": "integer", "minimum": 0]),
-                        query("part_numbers", ["type": "string", "pattern": "^[0-9]{1,9}(,[0-9]{1,9})*$"]),
+                        path("job_id"),
+                        query(
+                            "after", ["type": "integer", "minimum": 0, "maximum": .integer(RequestParsing.maximumID)]),
+                        query("part_numbers", ["type": "string", "pattern": "^([0-9]{1,9}(,[0-9]{1,9})*)?$"]),
                         query("require_all", ["type": "boolean"]), query("content", ["type": "boolean"]),
                     ],
                     errors: [400, 403, 404, 500, 503])
@@ -161,16 +166,22 @@ enum OpenAPIDocument {
                 "properties": [
                     "@type": ["type": "string", "enum": ["log_part"]],
                     "encoding": ["type": "string", "enum": ["base64"]],
-                    "content": ["type": "string", "format": "byte"], "final": final,
+                    "content": ["type": "string", "format": "byte", "nullable": true], "final": final,
                 ],
             ],
             "MultiLogPart": [
-                "type": "object", "required": ["@type", "encoding", "job_id", "number", "tok"],
+                // A part without a valid tok is dropped, not rejected, as in the original service.
+                "type": "object", "required": ["@type", "encoding", "job_id", "number"],
                 "properties": [
                     "@type": ["type": "string", "enum": ["log_part"]],
                     "encoding": ["type": "string", "enum": ["base64"]], "job_id": id,
-                    "number": ["type": "string", "pattern": "^([0-9]{1,9}|last)$"],
-                    "content": ["type": "string", "format": "byte"], "final": final,
+                    "number": [
+                        "oneOf": [
+                            ["type": "string", "pattern": "^([0-9]{1,9}|last)$"],
+                            ["type": "integer", "minimum": 0, "maximum": .integer(RequestParsing.maximumID)],
+                        ]
+                    ],
+                    "content": ["type": "string", "format": "byte", "nullable": true], "final": final,
                     "tok": ["type": "string"],
                 ],
             ],
@@ -243,7 +254,9 @@ enum OpenAPIDocument {
         ["name": .string(name), "in": "query", "required": false, "schema": schema]
     }
 
-    private static func header(_ name: String) -> JSONValue {
-        ["name": .string(name), "in": "header", "required": false, "schema": ["type": "string"]]
+    private static func header(_ name: String, pattern: String? = nil) -> JSONValue {
+        var schema: [String: JSONValue] = ["type": "string"]
+        if let pattern { schema["pattern"] = .string(pattern) }
+        return ["name": .string(name), "in": "header", "required": false, "schema": .object(schema)]
     }
 }
