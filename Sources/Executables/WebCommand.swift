@@ -7,8 +7,9 @@ import LogsTransport
 
 /// `travis-logs web`: the HTTP API.
 ///
-/// Parts go to PostgreSQL through `DATABASE_URL`, logs are archived to S3 when
-/// `TRAVIS_S3_ACCESS_KEY_ID` is set, and Pusher gets live events when `TRAVIS_PUSHER_APP_ID` is.
+/// Logs and parts are stored in PostgreSQL through `DATABASE_URL`. The pipeline gets the S3 archive
+/// when `TRAVIS_S3_ACCESS_KEY_ID` is set and Pusher when `TRAVIS_PUSHER_APP_ID` is, though of the
+/// two only Pusher is used here, by the forwarding jobs.
 /// `BIND_ADDRESS` (default `0.0.0.0`) and `PORT` (default 5555) choose where it listens. SIGTERM
 /// or SIGINT stops accepting connections, lets requests in progress finish, and exits 0.
 enum WebCommand {
@@ -33,7 +34,7 @@ enum WebCommand {
             await store.client.close()
             return 0
         } catch {
-            logger.critical("web failed", metadata: ["error": "\(error)"])
+            logger.critical("web failed to start or serve", metadata: ["error": "\(error)"])
             return 1
         }
     }

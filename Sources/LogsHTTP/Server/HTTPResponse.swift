@@ -23,7 +23,8 @@ public struct HTTPResponse: Sendable {
     /// A JSON response with `Content-Type: application/json`.
     public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
         HTTPResponse(
-            status: status, headers: ["Content-Type": "application/json;charset=utf-8"], body: .data(value.jsonData()))
+            status: status, headers: ["Content-Type": "application/json;charset=utf-8"],
+            body: .data(JSONWriter.data(value)))
     }
 
     /// A JSON error response, `{"error": message}`.

@@ -14,6 +14,7 @@ import Synchronization
 public final class HTTPServer: Sendable {
     private let core: ServerCore
     private let daemon = Mutex<DaemonHandle?>(nil)
+    private let watchdog = Mutex<Task<Void, Never>?>(nil)
     private let boundPort = Atomic<Int>(0)
 
     public init(
@@ -64,6 +65,8 @@ public final class HTTPServer: Sendable {
             boundPort.store(Int(info.pointee.port), ordering: .releasing)
         }
         daemon.withLock { $0 = DaemonHandle(pointer: started) }
+        let core = self.core
+        watchdog.withLock { $0 = Task { await core.runWatchdog() } }
         core.logger.info(
             "HTTP server listening",
             metadata: [
@@ -88,6 +91,7 @@ public final class HTTPServer: Sendable {
                 "closing connections with requests still in progress", metadata: ["requests": "\(core.inFlightCount)"])
         }
         daemon.withLock { $0 = nil }
+        watchdog.withLock { $0 }?.cancel()
         MHD_stop_daemon(handle.pointer)
         if listener >= 0 { close(listener) }
         core.logger.info("HTTP server stopped")

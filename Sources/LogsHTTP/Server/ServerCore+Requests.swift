@@ -67,11 +67,7 @@ extension ServerCore {
         case .suspending(let handler):
             state.mutable.withLock { $0.phase = .handling }
             connection.suspend()
-            Task {
-                let response = await self.respond(using: handler, to: request)
-                state.mutable.withLock { $0.response = response }
-                connection.resume()
-            }
+            startHandler(handler, request: request, state: state, connection: connection)
             return true
         }
     }

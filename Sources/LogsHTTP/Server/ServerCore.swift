@@ -14,6 +14,15 @@ final class ServerCore: Sendable {
     private let inFlight = Mutex(0)
     private let streams = Mutex<[ObjectIdentifier: ResponseStream]>([:])
     private let isStopping = Atomic(false)
+    private let handling = Mutex<[ObjectIdentifier: PendingHandler]>([:])
+
+    /// A suspended request whose handler runs.
+    private struct PendingHandler: Sendable {
+        let state: RequestState
+        let connection: ConnectionHandle
+        let deadline: ContinuousClock.Instant
+        var task: Task<Void, Never>?
+    }
 
     init(router: Router, configuration: HTTPServerConfiguration, logger: Logger, metrics: MetricsRegistry) {
         self.router = router
@@ -52,21 +61,64 @@ final class ServerCore: Sendable {
     }
 
     /// Runs a route handler with the request timeout and turns errors into responses.
+    /// Runs a route handler and turns its errors into responses.
     func respond(using handler: @escaping Router.Handler, to request: HTTPRequest) async -> HTTPResponse {
-        let timeout = configuration.requestTimeout
         do {
-            return try await withThrowingTaskGroup(of: HTTPResponse?.self) { group in
-                group.addTask { try await handler(request) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                if let response = try await group.next() ?? nil { return response }
-                return .error(503, "the request timed out after \(timeout.timeInterval) s; retry later")
-            }
+            return try await handler(request)
         } catch {
             return response(for: error, request: request)
+        }
+    }
+
+    /// Starts a handler for a suspended request, and registers it with the watchdog that answers
+    /// 503 when the handler outlives `requestTimeout`.
+    func startHandler(
+        _ handler: @escaping Router.Handler, request: HTTPRequest, state: RequestState, connection: ConnectionHandle
+    ) {
+        let deadline = ContinuousClock.now + configuration.requestTimeout
+        let key = ObjectIdentifier(state)
+        handling.withLock { $0[key] = PendingHandler(state: state, connection: connection, deadline: deadline) }
+        let task = Task {
+            let response = await self.respond(using: handler, to: request)
+            self.finishHandler(key, response: response)
+        }
+        handling.withLock { $0[key]?.task = task }
+    }
+
+    /// Stores the response of a suspended request and resumes its connection, unless the watchdog
+    /// has answered it already.
+    private func finishHandler(_ key: ObjectIdentifier, response: HTTPResponse) {
+        guard let pending = handling.withLock({ $0.removeValue(forKey: key) }) else { return }
+        pending.state.mutable.withLock { $0.response = response }
+        pending.connection.resume()
+    }
+
+    /// Answers 503 for every suspended request past its deadline and cancels its handler.
+    func expireHandlers(now: ContinuousClock.Instant) {
+        let expired = handling.withLock { handling in
+            let keys = handling.filter { $0.value.deadline <= now }.map(\.key)
+            return keys.compactMap { handling.removeValue(forKey: $0) }
+        }
+        let seconds = configuration.requestTimeout.timeInterval
+        for pending in expired {
+            pending.task?.cancel()
+            logger.warning(
+                "request handler timed out",
+                metadata: ["route": "\(pending.state.routePattern)", "timeout_s": "\(seconds)"])
+            pending.state.mutable.withLock {
+                $0.response = .error(503, "the request timed out after \(seconds) s; retry later")
+            }
+            pending.connection.resume()
+        }
+    }
+
+    /// Runs `expireHandlers` until cancelled, at a quarter of the request timeout but at least
+    /// every second.
+    func runWatchdog() async {
+        let interval = min(.seconds(1), configuration.requestTimeout / 4)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            expireHandlers(now: .now)
         }
     }
 
@@ -76,6 +128,10 @@ final class ServerCore: Sendable {
         }
         if let error = error as? LogsError, error.code == .underMaintenance {
             return Self.maintenanceResponse(retryAfter: error.retryAfter)
+        }
+        if error is CancellationError {
+            // The watchdog cancelled a handler that timed out and has answered for it.
+            return .error(503, "the request was cancelled")
         }
         logger.error(
             "request failed", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
@@ -97,13 +153,15 @@ final class ServerCore: Sendable {
         let route = state.routePattern
         let method = Self.knownMethods.contains(state.method) ? state.method : "other"
         let seconds = duration.timeInterval
-        var metadata: Logger.Metadata = [
-            "method": "\(state.method)", "route": "\(route)", "status": "\(status)",
-            "duration_ms": "\(String(format: "%.2f", seconds * 1000))",
-        ]
-        if let jobID = state.jobID { metadata["job_id"] = "\(jobID)" }
-        if !terminatedNormally { metadata["aborted"] = "true" }
-        logger.info("request", metadata: metadata)
+        if logger.logLevel <= .info {
+            var metadata: Logger.Metadata = [
+                "method": "\(state.method)", "route": "\(route)", "status": "\(status)",
+                "duration_ms": "\(String(format: "%.2f", seconds * 1000))",
+            ]
+            if let jobID = state.jobID { metadata["job_id"] = "\(jobID)" }
+            if !terminatedNormally { metadata["aborted"] = "true" }
+            logger.info("request", metadata: metadata)
+        }
         metrics.counter(
             "travis_logs_http_requests_total", labels: ["method": method, "route": route, "status": "\(status)"],
             help: "HTTP requests by method, route pattern and status."
