@@ -59,6 +59,8 @@ let package = Package(
             dependencies: ["LogsCore", "LogsStorage"],
             path: "Benchmarks/PostgresBenchmark"
         ),
+        // The libmicrohttpd floor that script/bench/http compares the API with.
+        .executableTarget(name: "http-floor", dependencies: ["CMicroHTTPD"], path: "Benchmarks/HTTPFloor"),
 
         .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
         // Helpers for tests that start local Python servers and oracles; used by test targets only.
