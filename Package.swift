@@ -50,9 +50,12 @@ let package = Package(
             name: "LogsHTTP",
             dependencies: ["LogsCore", "LogsTransport", "CMicroHTTPD", "CCrypto"]
         ),
+        // The command line parser and the definitions of the travis-logs subcommands, apart from
+        // the executable so that tests can import them. It is not a product.
+        .target(name: "CommandLineSupport", dependencies: ["LogsCore"]),
         .executableTarget(
             name: "Executables",
-            dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP"]
+            dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP", "CommandLineSupport"]
         ),
         .executableTarget(
             name: "postgres-benchmark",
@@ -67,10 +70,27 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CurlClientTests", dependencies: ["LogsCore", "CurlClient", "TestSupport"]),
         .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage", "CurlClient", "TestSupport"]),
+        // Pushes and takes no-op jobs through RedisJobQueue; script/bench/redis-queue runs it.
+        .executableTarget(
+            name: "RedisQueueBenchmark",
+            dependencies: ["LogsCore", "LogsTransport"],
+            path: "Benchmarks/RedisQueueBenchmark"
+        ),
+        // A worker process on in-memory storage that the fault tests kill and restart.
+        .executableTarget(
+            name: "RedisWorkerFixture",
+            dependencies: ["LogsCore", "LogsTransport"],
+            path: "Tests/Fixtures/RedisWorkerFixture"
+        ),
         .testTarget(
-            name: "LogsTransportTests", dependencies: ["LogsCore", "LogsTransport", "CurlClient", "TestSupport"]),
+            name: "LogsTransportTests",
+            dependencies: ["LogsCore", "LogsTransport", "CurlClient", "TestSupport", "RedisWorkerFixture"],
+            // Ruby Sidekiq scripts that the compatibility tests run with `ruby`.
+            exclude: ["Ruby"]
+        ),
         .testTarget(
             name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ExecutablesTests", dependencies: ["LogsCore", "CommandLineSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,32 +15,32 @@ import Foundation
 /// ```
 ///
 /// Each hop onto the thread costs a thread wake-up, so callers hop once per batch, not per item.
-/// The thread runs until `shutdown()`; an executor that is never shut down is never freed.
+/// `shutdown()` lets the thread end once it has no work; work that arrives later starts a new
+/// thread, so a late call never hangs.
 public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `pending` and `isStopping` are only touched while `condition` is locked,
-    // and `thread` is written once in `init`.
+    // @unchecked Sendable: every stored variable is only read or written while `condition` is
+    // locked.
     private let condition = NSCondition()
     private var pending: [UnownedJob] = []
+    private var blockingCalls: [@Sendable () -> Void] = []
     private var isStopping = false
-    private var thread: Thread?
+    private var isRunning = false
+    private weak var thread: Thread?
 
     public let name: String
 
     public init(name: String) {
         self.name = name
-        // The thread keeps the executor alive until `shutdown()` lets its loop return.
-        let thread = Thread { self.runLoop() }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        self.thread = thread
-        thread.start()
+        condition.lock()
+        startThreadLocked()
+        condition.unlock()
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         condition.lock()
         pending.append(unowned)
-        condition.signal()
+        wakeLocked()
         condition.unlock()
     }
 
@@ -50,10 +50,12 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
 
     /// Whether the calling code runs on this executor's thread.
     public var isCurrent: Bool {
-        Thread.current === thread
+        condition.lock()
+        defer { condition.unlock() }
+        return thread != nil && Thread.current === thread
     }
 
-    /// Stops the thread once the jobs already enqueued have run.
+    /// Lets the thread end once the work already enqueued has run.
     public func shutdown() {
         condition.lock()
         isStopping = true
@@ -64,15 +66,34 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
     /// Runs a blocking closure on this executor's thread and returns its result.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let task = BlockingCall(body: body, continuation: continuation)
+            let call = BlockingCall(body: body, continuation: continuation)
             condition.lock()
-            blockingCalls.append(task.run)
-            condition.signal()
+            blockingCalls.append(call.run)
+            wakeLocked()
             condition.unlock()
         }
     }
 
-    private var blockingCalls: [@Sendable () -> Void] = []
+    /// Signals the thread, or starts a new one when the last has ended. Called with `condition` locked.
+    private func wakeLocked() {
+        if isRunning {
+            condition.signal()
+        } else {
+            isStopping = false
+            startThreadLocked()
+        }
+    }
+
+    private func startThreadLocked() {
+        isRunning = true
+        // The thread keeps the executor alive until its loop returns; the executor holds the
+        // thread only weakly, so neither outlives the other once the loop has ended.
+        let thread = Thread { self.runLoop() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        self.thread = thread
+        thread.start()
+    }
 
     private func runLoop() {
         while true {
@@ -80,7 +101,8 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
             while pending.isEmpty && blockingCalls.isEmpty && !isStopping {
                 condition.wait()
             }
-            if pending.isEmpty && blockingCalls.isEmpty && isStopping {
+            if pending.isEmpty && blockingCalls.isEmpty {
+                isRunning = false
                 condition.unlock()
                 return
             }

@@ -6,6 +6,9 @@ extension LogsConfiguration {
         /// Whether archived logs have their database copy purged after ``Intervals/purge``.
         public var purge = false
         /// Whether aggregation keeps the parts of a log whose aggregated content is empty.
+        // NOTE: read for compatibility with the original's settings but not applied: aggregation
+        // deletes exactly the parts it joined, so an empty result loses nothing, and keeping its
+        // parts would make the sweeper pick the log up again on every run.
         public var aggregateCleanSkipEmpty = true
         /// The id limits below which logs are returned as archived and empty, without a lookup.
         public var archiveSpoofing = ArchiveSpoofing()

@@ -9,7 +9,8 @@ public actor InMemoryJobQueue: JobQueue {
     private var retries: [(due: Date, payload: String)] = []
     private var dead: [String] = []
     private var inProgress: [String] = []
-    private var waitingUniqueKeys: Set<String> = []
+    /// The jid of the waiting job that holds each unique key.
+    private var uniqueKeyHolders: [String: String] = [:]
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
 
     public init(clock: any LogsClock = SystemClock()) {
@@ -84,7 +85,7 @@ public actor InMemoryJobQueue: JobQueue {
     public func requeue(_ job: ReservedJob) {
         removeFromInProgress(job)
         queues[job.job.queue, default: []].insert(job.payload, at: 0)
-        if let key = job.job.uniqueKey { waitingUniqueKeys.insert(key) }
+        holdUniqueKeyIfFree(of: job.job)
         wakeWaiters()
     }
 
@@ -104,6 +105,7 @@ public actor InMemoryJobQueue: JobQueue {
         for payload in inProgress.reversed() {
             guard let job = try? Job(jsonData: Data(payload.utf8)) else { continue }
             queues[job.queue, default: []].insert(payload, at: 0)
+            holdUniqueKeyIfFree(of: job)
         }
         inProgress.removeAll()
         wakeWaiters()
@@ -117,7 +119,21 @@ public actor InMemoryJobQueue: JobQueue {
 
     private func claimUniqueKey(of job: Job) -> Bool {
         guard let key = job.uniqueKey else { return true }
-        return waitingUniqueKeys.insert(key).inserted
+        guard uniqueKeyHolders[key] == nil else { return false }
+        uniqueKeyHolders[key] = job.jid
+        return true
+    }
+
+    /// Lets a job that waits again (requeued or recovered) hold its key, unless another copy does.
+    private func holdUniqueKeyIfFree(of job: Job) {
+        guard let key = job.uniqueKey, uniqueKeyHolders[key] == nil else { return }
+        uniqueKeyHolders[key] = job.jid
+    }
+
+    /// Frees a unique key when the job taken is the copy holding it.
+    private func releaseUniqueKey(of job: Job) {
+        guard let key = job.uniqueKey, uniqueKeyHolders[key] == job.jid else { return }
+        uniqueKeyHolders[key] = nil
     }
 
     private func promoteDueJobs() {
@@ -142,7 +158,7 @@ public actor InMemoryJobQueue: JobQueue {
                 dead.append(payload)
                 continue
             }
-            if let key = job.uniqueKey { waitingUniqueKeys.remove(key) }
+            releaseUniqueKey(of: job)
             inProgress.append(payload)
             return ReservedJob(job: job, payload: payload)
         }

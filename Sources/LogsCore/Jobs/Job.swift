@@ -38,8 +38,20 @@ public struct Job: Sendable, Hashable {
 
     /// Returns a new job id: 12 random bytes in hex, as Sidekiq makes them.
     public static func makeJID() -> String {
+        // Hex digits are written by hand and the random bytes come from two 64-bit draws,
+        // because `String(format:)` and one draw per byte took about 40 µs per id in a release
+        // build.
+        let digits = Array("0123456789abcdef".utf8)
         var generator = SystemRandomNumberGenerator()
-        return (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let words = [generator.next(), generator.next()]
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        for index in 0..<12 {
+            let byte = UInt8(truncatingIfNeeded: words[index / 8] >> (8 * UInt64(index % 8)))
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The key under which at most one copy of this job may wait, for classes that are unique.

@@ -49,9 +49,9 @@ public struct JobDispatcher: Sendable {
     public func perform(_ job: Job) async throws -> Outcome {
         switch job.className {
         case JobPayload.ClassName.logParts:
-            try await writer.write(parts(of: job))
+            try await writer.write(parts(of: job, countsDrops: true))
         case JobPayload.ClassName.pusherForwarding:
-            await forwarder.forward(try parts(of: job))
+            await forwarder.forward(try parts(of: job, countsDrops: false))
         default:
             return try await perform(try JobPayload(job: job))
         }
@@ -84,9 +84,12 @@ public struct JobDispatcher: Sendable {
         return .done
     }
 
-    /// Reads the parts of a `log_parts` or `logs.pusher_forwarding` job, dropping and counting the
+    /// Reads the parts of a `log_parts` or `logs.pusher_forwarding` job, dropping and logging the
     /// ones that can never be stored.
-    private func parts(of job: Job) throws -> [RawLogPart] {
+    ///
+    /// Drops are counted only for `log_parts`, so a bad part that a producer put in both queues is
+    /// counted once.
+    private func parts(of job: Job, countsDrops: Bool) throws -> [RawLogPart] {
         guard let argument = job.args.first else {
             throw LogsError(.invalidJob, "\(job.className) job \(job.jid) has no argument")
         }
@@ -97,10 +100,12 @@ public struct JobDispatcher: Sendable {
                 parts.append(part)
             case .failure(let error):
                 let reason = error.reason ?? "invalid"
-                metrics.counter(
-                    "travis_logs_parts_dropped_total", labels: ["reason": reason],
-                    help: "Log parts that could never be stored."
-                ).increment()
+                if countsDrops {
+                    metrics.counter(
+                        "travis_logs_parts_dropped_total", labels: ["reason": reason],
+                        help: "Log parts that could never be stored."
+                    ).increment()
+                }
                 logger.warning("dropped log part", metadata: ["jid": "\(job.jid)", "reason": "\(reason)"])
             }
         }

@@ -34,6 +34,7 @@ public struct LiveForwarder: Sendable {
 
     /// Forwards parts in the order given.
     public func forward(_ parts: [RawLogPart]) async {
+        guard pusher != nil || liveStream != nil else { return }
         var events: [LogPartEvent] = []
         for part in parts {
             do {

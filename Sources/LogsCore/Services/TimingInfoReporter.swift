@@ -42,7 +42,7 @@ public struct TimingInfoReporter: Sendable {
     public static func timings(in content: String) -> [Timing] {
         var open: [Substring] = []
         var result: [Timing] = []
-        for marker in content.split(separator: "travis_time:", omittingEmptySubsequences: true).dropFirst() {
+        for marker in content.split(separator: "travis_time:", omittingEmptySubsequences: false).dropFirst() {
             if marker.hasPrefix("start:") {
                 open.append(marker.dropFirst(6).prefix(while: \.isHexDigit))
             } else if marker.hasPrefix("end:") {

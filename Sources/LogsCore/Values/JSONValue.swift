@@ -15,6 +15,8 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Parses one JSON document.
     ///
+    /// Foundation's decoder is used, which also accepts trailing commas in arrays and objects.
+    ///
     /// - Throws: `LogsError` with code `.invalidJSON` when the bytes are not JSON.
     public init(parsing data: Data) throws {
         do {

@@ -1,0 +1,84 @@
+import CommandLineSupport
+import Dispatch
+import Foundation
+import LogsCore
+import LogsStorage
+import LogsTransport
+
+/// `travis-logs worker --queue NAME[,WEIGHT] ... --concurrency N`: runs jobs from Redis queues.
+///
+/// SIGTERM and SIGINT stop it taking jobs. Running jobs get 25 seconds to finish, then the rest
+/// go back to their queues and the process exits 0.
+enum WorkerCommand {
+    /// Runs the worker until SIGTERM or SIGINT, then exits 0; exits 2 when it cannot start.
+    static func run(_ options: WorkerOptions) -> Never {
+        // TODO: serve `--metrics-port` once LogsHTTP has the metrics endpoint; the option is
+        // checked but nothing listens on it yet.
+        let worker: RedisWorker
+        do {
+            worker = try makeWorker(options: options, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            CommandLineTool.fail("worker cannot start: \(error)")
+        }
+        let signals = trapStopSignals { worker.stop() }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await worker.run()
+            done.signal()
+        }
+        done.wait()
+        withExtendedLifetime(signals) {}
+        exit(0)
+    }
+
+    /// Builds the worker on Redis for the queue and coordination, and on the production store and
+    /// archive.
+    ///
+    /// - Throws: `ConfigurationError`, `RedisError` (for example for `REDIS_SSL=true`), or the
+    ///   archive's and Pusher's configuration errors.
+    static func makeWorker(options: WorkerOptions, environment: [String: String]) throws -> RedisWorker {
+        let configuration = try LogsConfiguration(environment: environment)
+        let logger = Logger(label: "travis-logs.worker")
+        // Each job task keeps a connection while it waits for a job, and the heartbeat, promotion and
+        // the jobs' own Redis calls need a few more.
+        let pool = try RedisConnectionPool(
+            configuration: configuration, size: max(configuration.sidekiq.poolSize, options.concurrency + 3),
+            logger: logger)
+        let queue = RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger)
+        let metrics = MetricsRegistry()
+        let components = try ProductionComponents(
+            configuration: configuration, applicationName: "travis-logs-worker",
+            statementTimeout: PostgresConfiguration.workerStatementTimeout, logger: logger, metrics: metrics)
+        let pipeline = Pipeline(
+            store: components.store, archive: components.archive, queue: queue, pusher: components.pusher,
+            liveStream: nil,
+            presence: RedisChannelPresence(pool: pool), maintenance: RedisMaintenanceSwitch(pool: pool),
+            lock: RedisLock(pool: pool),
+            logIDCache: InMemoryLogIDCache(capacity: max(1, configuration.logs.cacheSizeBytes / 64)),
+            ignoredIDs: RedisIgnoredIDs(pool: pool), clock: SystemClock(), configuration: configuration,
+            logger: logger, metrics: metrics)
+        let queues = options.queues.isEmpty ? JobPayload.Queue.all.map { WeightedQueue($0) } : options.queues
+        return RedisWorker(
+            queue: queue, runner: pipeline.makeJobRunner(), queues: queues,
+            concurrency: options.concurrency, logger: logger)
+    }
+
+    /// Calls `stop` on SIGTERM or SIGINT. Keep the returned sources alive while they are needed.
+    ///
+    /// The signals are unblocked on the calling thread first, because a parent may start this
+    /// process with them blocked: Foundation's `Process` on Linux does.
+    static func trapStopSignals(_ stop: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        return [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: stop)
+            source.resume()
+            return source
+        }
+    }
+}

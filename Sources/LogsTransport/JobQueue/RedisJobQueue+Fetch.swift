@@ -1,0 +1,103 @@
+import Foundation
+import LogsCore
+
+extension RedisJobQueue {
+    /// Takes the next job, moving it into this process's in-progress list.
+    ///
+    /// Starts the heartbeat on first use, moves due scheduled and retry jobs every
+    /// `Settings.promotionInterval` with jitter, then tries the queues in an order drawn by
+    /// weight. With nothing waiting it blocks on one queue at a time, for at most
+    /// `Settings.maximumBlock` each, until `timeout` passes.
+    public func reserve(from queues: [WeightedQueue], timeout: Duration) async throws -> ReservedJob? {
+        guard !queues.isEmpty else { return nil }
+        try await startIfNeeded()
+        let deadline = ContinuousClock.now + timeout
+        var blockingIndex = 0
+        while true {
+            try Task.checkCancellation()
+            try await maintainIfDue()
+            let order = Self.fetchOrder(queues)
+            if let reserved = try await fetchFirst(of: order) { return reserved }
+
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining >= .milliseconds(10) else { return nil }
+            // A blocking read watches one queue only, so with several queues each read is short
+            // and the next one watches the next queue.
+            let slice = queues.count == 1 ? settings.maximumBlock : settings.maximumBlock / 4
+            let queue = order[blockingIndex % order.count]
+            blockingIndex += 1
+            if let reserved = try await blockingFetch(from: queue, for: min(remaining, slice)) { return reserved }
+        }
+    }
+
+    /// Takes a prefetched job or, when none of `order`'s queues has one, up to
+    /// `Settings.prefetch` jobs in one round trip, keeping all but the first for later calls.
+    private func fetchFirst(of order: [String]) async throws -> ReservedJob? {
+        while true {
+            if let payload = takePrefetched(from: order) {
+                if let reserved = try await reserved(payload) { return reserved }
+                continue
+            }
+            let reply = try await pool.evaluate(
+                RedisQueueScripts.fetch, keys: [keys.inProgress(identity)] + order.map(keys.queue),
+                arguments: [String(max(1, settings.prefetch))])
+            let parts = reply.arrayValue ?? []
+            var taken: [(queue: String, payload: String)] = []
+            for index in stride(from: 0, to: parts.count - 1, by: 2) {
+                guard let position = parts[index].integerValue, order.indices.contains(Int(position) - 1),
+                    let payload = parts[index + 1].stringValue
+                else { continue }
+                taken.append((order[Int(position) - 1], payload))
+            }
+            guard let first = taken.first else { return nil }
+            if taken.count > 1 {
+                state.withLock { $0.prefetched.append(contentsOf: taken.dropFirst()) }
+            }
+            if let reserved = try await reserved(first.payload) { return reserved }
+        }
+    }
+
+    private func takePrefetched(from order: [String]) -> String? {
+        state.withLock { state -> String? in
+            guard let index = state.prefetched.firstIndex(where: { order.contains($0.queue) }) else { return nil }
+            return state.prefetched.remove(at: index).payload
+        }
+    }
+
+    private func blockingFetch(from queue: String, for duration: Duration) async throws -> ReservedJob? {
+        let seconds = String(format: "%.3f", duration.timeInterval)
+        let reply = try await pool.send("BRPOPLPUSH", keys.queue(queue), keys.inProgress(identity), seconds)
+        guard let payload = reply.stringValue else { return nil }
+        return try await reserved(payload)
+    }
+
+    /// Reads a taken job and releases its unique claim; a payload that is not a job goes to the
+    /// dead set and returns nil.
+    private func reserved(_ payload: String) async throws -> ReservedJob? {
+        let job: Job
+        do {
+            job = try Job(jsonData: Data(payload.utf8))
+        } catch {
+            logger.error(
+                "queued job is not a valid Sidekiq job; moved to the dead set", metadata: ["error": "\(error)"])
+            try await bury(payload: payload, as: payload)
+            return nil
+        }
+        if let uniqueKey = job.uniqueKey {
+            _ = try await pool.send("DEL", keys.unique(uniqueKey))
+        }
+        return ReservedJob(job: job, payload: payload)
+    }
+
+    /// Orders queue names at random, each as likely to come first as its weight sets, as
+    /// Sidekiq's weighted fetch does: every name is repeated `weight` times, shuffled, and
+    /// only its first place is kept.
+    static func fetchOrder(_ queues: [WeightedQueue]) -> [String] {
+        var tickets: [String] = []
+        for queue in queues {
+            tickets.append(contentsOf: repeatElement(queue.name, count: max(1, queue.weight)))
+        }
+        var seen = Set<String>()
+        return tickets.shuffled().filter { seen.insert($0).inserted }
+    }
+}

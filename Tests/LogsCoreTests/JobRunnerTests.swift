@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+
+@testable import LogsCore
+
+@Suite("JobRunner", .timeLimit(.minutes(1)))
+struct JobRunnerTests {
+    private let clock = ManualClock()
+    private let pipeline: Pipeline
+    private let queue: InMemoryJobQueue
+    /// A runner whose retry policy has no jitter, so retry `count` is due `count^4 + 15` seconds later.
+    private let runner: JobRunner
+
+    init() throws {
+        pipeline = Pipeline.inMemory(configuration: try LogsConfiguration(environment: [:]), clock: clock)
+        queue = try #require(pipeline.queue as? InMemoryJobQueue)
+        runner = pipeline.makeJobRunner(retryPolicy: SidekiqRetryPolicy(jitter: { _ in 0 }))
+    }
+
+    private static let allQueues = JobPayload.Queue.all.map { WeightedQueue($0) }
+
+    /// Waits in real time until `condition` holds, for at most ten seconds.
+    private func eventually(_ condition: () async -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await !condition() && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        return await condition()
+    }
+
+    @Test("successful job is acknowledged")
+    func successAcknowledged() async throws {
+        try await queue.push(JobPayload.timingInfo(JobID(1)).makeJob(at: clock.now()))
+
+        let count = try await runner.runUntilIdle(queues: Self.allQueues)
+
+        #expect(count == 1)
+        #expect(await queue.inProgressCount() == 0)
+        #expect(await queue.retryJobs().isEmpty)
+        #expect(await queue.deadJobs().isEmpty)
+        #expect(await queue.isIdle())
+    }
+
+    @Test("runNext returns false when no job is due")
+    func runNextEmpty() async throws {
+        #expect(try await runner.runNext(from: Self.allQueues, timeout: .zero) == false)
+    }
+
+    @Test("unknown job class is retried, then buried")
+    func unknownClassRetriesThenDies() async throws {
+        let job = Job(
+            className: "Travis::Logs::Sidekiq::Unknown", queue: "archive", args: [1], retry: 3, createdAt: clock.now())
+        try await queue.push(job)
+
+        _ = try await runner.runNext(from: Self.allQueues, timeout: .zero)
+        let firstRetry = try #require(await queue.retryJobs().first)
+
+        #expect(await queue.inProgressCount() == 0)
+        #expect(firstRetry.job.jid == job.jid)
+        #expect(firstRetry.job.retryCount == 0)
+        #expect(firstRetry.job.errorClass == "LogsError.unknown_job_class")
+        #expect(firstRetry.job.errorMessage?.contains("Travis::Logs::Sidekiq::Unknown") == true)
+        #expect(firstRetry.job.failedAt == clock.now().timeIntervalSince1970)
+        #expect(firstRetry.due == clock.now().addingTimeInterval(15))
+
+        for count in 1...3 {
+            let due = try #require(await queue.retryJobs().first?.due)
+            clock.advance(by: .seconds(due.timeIntervalSince(clock.now())))
+
+            let ran = try await runner.runNext(from: Self.allQueues, timeout: .zero)
+
+            #expect(ran, "retry \(count) did not run when due")
+            if count < 3 {
+                #expect(await queue.retryJobs().first?.job.retryCount == count)
+                #expect(
+                    await queue.retryJobs().first?.due
+                        == clock.now().addingTimeInterval(TimeInterval(count * count * count * count + 15)))
+            }
+        }
+
+        let dead = await queue.deadJobs()
+        #expect(await queue.retryJobs().isEmpty)
+        #expect(dead.count == 1)
+        #expect(dead.first?.jid == job.jid)
+        #expect(dead.first?.retryCount == 3)
+        #expect(dead.first?.errorClass == "LogsError.unknown_job_class")
+        #expect(await queue.inProgressCount() == 0)
+    }
+
+    @Test("retried job does not run before it is due")
+    func retryNotEarly() async throws {
+        let job = Job(className: "Nope", queue: "archive", args: [], retry: 3, createdAt: clock.now())
+        try await queue.push(job)
+        _ = try await runner.runNext(from: Self.allQueues, timeout: .zero)
+
+        clock.advance(by: .seconds(14))
+
+        #expect(try await runner.runNext(from: Self.allQueues, timeout: .zero) == false)
+    }
+
+    @Test("non-numeric aggregate argument is buried at once")
+    func invalidAggregateDies() async throws {
+        let job = Job(
+            className: JobPayload.ClassName.aggregate, queue: "aggregate", args: ["not-a-number"], retry: 3,
+            createdAt: clock.now())
+        try await queue.push(job)
+
+        _ = try await runner.runNext(from: Self.allQueues, timeout: .zero)
+        let dead = await queue.deadJobs()
+
+        #expect(await queue.retryJobs().isEmpty)
+        #expect(dead.count == 1)
+        #expect(dead.first?.jid == job.jid)
+        #expect(dead.first?.errorClass == "LogsError.invalid_job")
+        #expect(dead.first?.failedAt == clock.now().timeIntervalSince1970)
+        #expect(await queue.inProgressCount() == 0)
+    }
+
+    @Test("job with retry: false that fails is dropped")
+    func retryFalseDiscarded() async throws {
+        let job = Job(className: "Nope", queue: "maintenance", args: [], retry: false, createdAt: clock.now())
+        try await queue.push(job)
+
+        _ = try await runner.runNext(from: Self.allQueues, timeout: .zero)
+
+        #expect(await queue.retryJobs().isEmpty)
+        #expect(await queue.deadJobs().isEmpty)
+        #expect(await queue.isIdle())
+    }
+
+    @Test("job under maintenance waits and runs without using a retry")
+    func maintenanceWaits() async throws {
+        try await pipeline.maintenance.enable(for: .seconds(5))
+        let part = RawLogPart(jobID: JobID(77), log: "hello", number: .number(1))
+        try await queue.push(JobPayload.logParts([part]).makeJob(at: clock.now()))
+
+        let running = Task { try await runner.runNext(from: Self.allQueues, timeout: .zero) }
+        let paused = try await eventually { clock.sleeperCount == 1 }
+        let storedDuringPause = try await pipeline.store.log(jobID: JobID(77))
+        clock.advance(by: .seconds(3))
+        let pausedAgain = try await eventually { clock.sleeperCount == 1 }
+        clock.advance(by: .seconds(3))
+        let outcome = await running.resultWithin(.seconds(10))
+
+        #expect(paused)
+        #expect(storedDuringPause == nil)
+        #expect(pausedAgain)
+        #expect((try? outcome?.get()) == true, "the job did not run once maintenance ended")
+        #expect(try await pipeline.store.log(jobID: JobID(77)) != nil)
+        #expect(await queue.retryJobs().isEmpty)
+        #expect(await queue.deadJobs().isEmpty)
+        #expect(await queue.inProgressCount() == 0)
+    }
+
+    @Test("stop makes run return")
+    func stopEndsRun() async throws {
+        let finished = FinishFlag()
+        Task {
+            await runner.run(queues: Self.allQueues, concurrency: 2, pollTimeout: .seconds(1))
+            await finished.set()
+        }
+        let polling = try await eventually { clock.sleeperCount >= 2 }
+
+        runner.stop()
+        let returned = try await eventually {
+            clock.advance(by: .seconds(1))
+            return await finished.isSet
+        }
+
+        #expect(polling)
+        #expect(runner.isStopping)
+        #expect(returned)
+    }
+
+    @Test("run processes jobs pushed while it polls")
+    func runProcessesPushedJobs() async throws {
+        let finished = FinishFlag()
+        Task {
+            await runner.run(queues: Self.allQueues, concurrency: 1, pollTimeout: .seconds(1))
+            await finished.set()
+        }
+        _ = try await eventually { clock.sleeperCount >= 1 }
+
+        try await queue.push(JobPayload.timingInfo(JobID(5)).makeJob(at: clock.now()))
+        let processed = try await eventually { await queue.isIdle() }
+        runner.stop()
+        let returned = try await eventually {
+            clock.advance(by: .seconds(1))
+            return await finished.isSet
+        }
+
+        #expect(processed)
+        #expect(returned)
+    }
+}
+
+/// Records that a task has finished.
+private actor FinishFlag {
+    var isSet = false
+
+    func set() {
+        isSet = true
+    }
+}

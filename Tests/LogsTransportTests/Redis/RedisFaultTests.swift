@@ -1,0 +1,166 @@
+import Foundation
+import LogsCore
+import Testing
+
+@testable import LogsTransport
+
+/// Worker processes killed with SIGKILL and a Redis server that restarts under a worker.
+@Suite("Redis worker faults", .enabled(if: RedisTestServer.isEnabled, RedisTestServer.skipReason))
+struct RedisFaultTests {
+    static let doneMetric = #"travis_logs_jobs_total{queue="maintenance",result="done"} 1"#
+
+    @Test("SIGKILL mid-job loses no job")
+    func sigkillMidJobLosesNoJob() async throws {
+        let namespace = RedisTestServer.uniqueNamespace("fault")
+        let pool = try RedisTestServer.makePool()
+        let queue = RedisJobQueue(pool: pool, namespace: namespace, logger: Logger(label: "test"))
+        let job = JobPayload.partmanMaintenance.makeJob(at: Date())
+        try await queue.push([job])
+        let environment = [
+            "REDIS_URL": try RedisTestServer.url(), "TRAVIS_SIDEKIQ_NAMESPACE": namespace,
+            "FIXTURE_PROCESS_TIMEOUT_MS": "1500",
+        ]
+
+        let killed = try WorkerProcess(
+            environment: environment.merging(["TRAVIS_LOGS_MAINTENANCE_INITIAL_SLEEP": "60"]) { $1 })
+        var killedIdentity = ""
+        let started = try await eventually(within: .seconds(20)) {
+            let members = try await pool.send("SMEMBERS", namespace + "travis-logs:processes")
+            killedIdentity = members.arrayValue?.first?.stringValue ?? ""
+            guard !killedIdentity.isEmpty else { return false }
+            return try await !queue.inProgressPayloads(of: killedIdentity).isEmpty
+        }
+        try #require(started, "the first worker took no job")
+        killed.kill(signal: SIGKILL)
+        killed.process.waitUntilExit()
+        #expect(try await queue.inProgressPayloads(of: killedIdentity).count == 1)
+
+        let restarted = try WorkerProcess(
+            environment: environment.merging(["TRAVIS_LOGS_MAINTENANCE_INITIAL_SLEEP": "0.1"]) { $1 })
+        let finished = try await eventually(within: .seconds(20)) {
+            let processes = try await pool.send("SMEMBERS", namespace + "travis-logs:processes")
+            let owners = processes.arrayValue?.compactMap(\.stringValue) ?? []
+            var held = 0
+            for owner in owners { held += try await queue.inProgressPayloads(of: owner).count }
+            let waiting = try await queue.size(of: "maintenance")
+            return !owners.contains(killedIdentity) && held == 0 && waiting == 0
+        }
+        #expect(finished, "the job was not run again after the restart")
+        let (status, output) = try await restarted.terminate()
+        #expect(status == 0)
+        #expect(output.contains(Self.doneMetric), "metrics: \(output)")
+        #expect(try await queue.deadJobs().isEmpty)
+        #expect(try await queue.retryJobs().isEmpty)
+        try await RedisTestServer.deleteKeys(prefix: namespace, in: pool)
+        pool.close()
+    }
+
+    @Test("Redis restart: worker waits and reconnects")
+    func redisRestartWorkerReconnects() async throws {
+        let server = try PrivateRedisServer()
+        defer { server.stop() }
+        let pool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: server.url), settings: .init(size: 2), logger: Logger(label: "test"))
+        defer { pool.close() }
+        let queue = RedisJobQueue(pool: pool, logger: Logger(label: "test"))
+        let worker = try WorkerProcess(environment: [
+            "REDIS_URL": server.url, "TRAVIS_LOGS_MAINTENANCE_INITIAL_SLEEP": "0",
+        ])
+        let registered = try await eventually(within: .seconds(20)) {
+            try await pool.send("SCARD", "travis-logs:processes") == .integer(1)
+        }
+        try #require(registered, "the worker did not register")
+
+        server.stop()
+        try await Task.sleep(for: .seconds(3))
+        #expect(worker.process.isRunning)
+        try server.start()
+        // The test's own connections broke too: the first command on each fails once.
+        let job = JobPayload.partmanMaintenance.makeJob(at: Date())
+        let pushed = try await eventually(within: .seconds(5)) { (try? await queue.push([job])) != nil }
+        try #require(pushed, "pushing after the restart failed")
+        let ran = try await eventually(within: .seconds(40)) {
+            try await queue.size(of: "maintenance") == 0
+        }
+        #expect(ran, "the worker did not take the job after Redis came back")
+        try await Task.sleep(for: .milliseconds(300))
+        let (status, output) = try await worker.terminate()
+        #expect(status == 0)
+        #expect(output.contains(Self.doneMetric), "metrics: \(output)")
+
+        let lines = worker.logLines
+        let attempts = lines.filter { $0.contains("connecting to Redis failed, retrying") }
+            .compactMap { $0.firstMatch(of: /attempt=(\d+)/).map { Int($0.1)! } }
+        #expect(!attempts.isEmpty)
+        #expect(attempts == Array(1...max(1, attempts.count)), "each retry round is logged once: \(attempts)")
+        #expect(lines.filter { $0.contains("reconnected to Redis") }.count == 1)
+        let fetchFailures = lines.filter { $0.contains("fetching jobs failed") }.count
+        #expect(fetchFailures <= 4, "logged \(fetchFailures) fetch failures")
+    }
+}
+
+/// A redis-server of a test's own, which the test may stop and start again on the same port.
+final class PrivateRedisServer {
+    let port: Int
+    let directory: URL
+    private var process: Process?
+
+    var url: String { "redis://127.0.0.1:\(port)/0" }
+
+    init() throws {
+        port = try RedisConnectionTests.closedPort()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try start()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        process.arguments = [
+            "--bind", "127.0.0.1", "--port", String(port), "--dir", directory.path, "--save", "", "--appendonly", "no",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        for _ in 0..<100 {
+            let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(socket) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            if connected == 0 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("redis-server did not listen on port \(port) within 5 s")
+    }
+
+    /// Stops the server with `SHUTDOWN NOSAVE`.
+    ///
+    /// NOTE: SIGTERM does not work here: a child started by Foundation's `Process` on Linux
+    /// (Swift 6.3) begins with most signals blocked, so redis-server never receives it.
+    func stop() {
+        guard let process, process.isRunning else { return }
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+        client.arguments = ["-p", String(port), "SHUTDOWN", "NOSAVE"]
+        client.standardOutput = FileHandle.nullDevice
+        client.standardError = FileHandle.nullDevice
+        try? client.run()
+        client.waitUntilExit()
+        process.waitUntilExit()
+        self.process = nil
+    }
+}
