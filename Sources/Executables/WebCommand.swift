@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Dispatch
 import Foundation
 import LogsCore
@@ -5,126 +6,97 @@ import LogsHTTP
 import LogsStorage
 import LogsTransport
 
-/// `travis-logs web`: the HTTP API.
+/// `travis-logs web [--port N]`: the HTTP API.
 ///
-/// Logs and parts are stored in PostgreSQL through `DATABASE_URL`. The pipeline gets the S3 archive
-/// when `TRAVIS_S3_ACCESS_KEY_ID` is set and Pusher when `TRAVIS_PUSHER_APP_ID` is, though of the
-/// two only Pusher is used here, by the forwarding jobs.
-/// `BIND_ADDRESS` (default `0.0.0.0`) and `PORT` (default 5555) choose where it listens. SIGTERM
-/// or SIGINT stops accepting connections, lets requests in progress finish, and exits 0.
+/// Logs and parts are read from PostgreSQL through `DATABASE_URL`. Parts received go to the Redis
+/// queues at `REDIS_URL`, where workers store and forward them, and the stream endpoint reads the
+/// stored parts. `BIND_ADDRESS` (default `0.0.0.0`) and `--port` or `PORT` (default 5555) choose
+/// where it listens. SIGTERM or SIGINT stops accepting connections, lets requests in progress
+/// finish, and exits 0.
 enum WebCommand {
-    static func main() -> Never {
-        Task {
-            let status = await run(environment: ProcessInfo.processInfo.environment)
-            exit(status)
-        }
-        dispatchMain()
-    }
-
-    static func run(environment: [String: String]) async -> Int32 {
-        var logger = Logger(label: "travis-logs.web")
+    /// Serves the API until SIGTERM or SIGINT, then exits 0; exits 2 when it cannot start.
+    static func run(_ options: ServiceOptions) -> Never {
+        let environment = ProcessInfo.processInfo.environment
+        let pipeline: Pipeline
+        var server = HTTPServerConfiguration()
         do {
             let configuration = try LogsConfiguration(environment: environment)
-            logger.logLevel = configuration.logLevel
-            let (pipeline, store) = try makePipeline(configuration: configuration, logger: logger)
-            var server = HTTPServerConfiguration()
-            server.port = configuration.port
+            pipeline = try makePipeline(configuration: configuration)
+            server.port = options.port ?? configuration.port
             server.bindAddress = environment["BIND_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0"
-            try await serve(pipeline: pipeline, server: server, version: CommandLineTool.version)
-            await store.client.close()
-            return 0
         } catch {
-            logger.critical("web failed to start or serve", metadata: ["error": "\(error)"])
-            return 1
+            CommandLineTool.fail("web cannot start: \(error)")
         }
+        let (stopRequests, requestStop) = AsyncStream.makeStream(of: Void.self)
+        let signals = WorkerCommand.trapStopSignals { requestStop.yield() }
+        let done = DispatchSemaphore(value: 0)
+        let failure = Failure()
+        Task {
+            do {
+                let liveEvents = PollingLiveEventSource(store: pipeline.store, logger: pipeline.logger)
+                try await serve(
+                    pipeline: pipeline, server: server, liveEvents: liveEvents, version: CommandLineTool.version
+                ) {
+                    for await _ in stopRequests { return }
+                }
+            } catch {
+                failure.message = "\(error)"
+            }
+            done.signal()
+        }
+        done.wait()
+        withExtendedLifetime(signals) {}
+        if let message = failure.message { CommandLineTool.fail("web failed: \(message)") }
+        exit(0)
     }
 
-    /// Serves the API on `pipeline` until SIGTERM or SIGINT, then shuts the server down.
-    ///
-    /// While the job queue is in this process, it also runs the `log_parts` and
-    /// `logs.pusher_forwarding` jobs that the API enqueues, so parts reach the store and the
-    /// stream endpoint.
-    static func serve(pipeline: Pipeline, server configuration: HTTPServerConfiguration, version: String) async throws {
-        let api = try LogsAPI.configured(pipeline: pipeline, settings: LogsAPI.Settings(version: version))
+    /// Serves the API on `pipeline` until `waitForStop` returns, then shuts the server down after
+    /// the requests in progress.
+    static func serve(
+        pipeline: Pipeline, server configuration: HTTPServerConfiguration, liveEvents: (any LiveEventSource)?,
+        version: String, waitForStop: () async -> Void
+    ) async throws {
+        let api = try LogsAPI.configured(
+            pipeline: pipeline, liveEvents: liveEvents, settings: LogsAPI.Settings(version: version))
         let server = HTTPServer(
             router: api.makeRouter(), configuration: configuration, logger: pipeline.logger, metrics: pipeline.metrics)
         try server.start()
-        let runner = pipeline.queue is InMemoryJobQueue ? pipeline.makeJobRunner() : nil
-        let jobs = Task {
-            await runner?.run(
-                queues: [WeightedQueue(JobPayload.Queue.logParts), WeightedQueue(JobPayload.Queue.pusherForwarding)],
-                concurrency: 2)
-        }
-        let signal = await waitForTermination()
-        pipeline.logger.info("stopping on signal", metadata: ["signal": "\(signal)"])
+        await waitForStop()
+        pipeline.logger.info("stopping the HTTP server")
         await server.shutdown()
-        runner?.stop()
-        await jobs.value
     }
 
-    /// Builds the pipeline from the configuration with the production implementations that exist.
+    /// Builds the web pipeline: Redis for the queue and coordination, PostgreSQL for the store, and
+    /// the archive and Pusher that the configuration sets.
     ///
-    /// - Returns: the pipeline and its PostgreSQL store, which the caller closes.
-    static func makePipeline(configuration: LogsConfiguration, logger: Logger) throws -> (Pipeline, PostgresPartStore) {
+    /// - Throws: `ConfigurationError`, `RedisError`, or the archive's and Pusher's configuration
+    ///   errors.
+    static func makePipeline(configuration: LogsConfiguration) throws -> Pipeline {
+        var logger = Logger(label: "travis-logs.web")
+        logger.logLevel = configuration.logLevel
+        let pool = try RedisConnectionPool(configuration: configuration, logger: logger)
         let metrics = MetricsRegistry()
-        let clock = SystemClock()
-        let store = PostgresPartStore(
-            configuration: PostgresConfiguration(
-                configuration: configuration, applicationName: "travis-logs-web",
-                statementTimeout: PostgresConfiguration.webStatementTimeout),
-            logger: logger)
-        var pipeline = Pipeline.inMemory(configuration: configuration, clock: clock, logger: logger, metrics: metrics)
-        pipeline.store = store
-        if !configuration.s3.accessKeyID.isEmpty {
-            pipeline.archive = try S3Archive(settings: configuration.s3, clock: clock, logger: logger)
-        }
-        if !configuration.pusher.appID.isEmpty {
-            pipeline.pusher = try PusherBroadcaster(
-                settings: configuration.pusher, clock: clock, logger: logger, metrics: metrics)
-        }
-        // TODO: the job queue, channel presence, maintenance switch, lock, log id cache and ignored
-        // ids stay in memory until their Redis implementations exist, so this process runs its own
-        // jobs and shares no state with other processes.
-        return (pipeline, store)
+        // Web never archives, so it needs no S3 settings while archiving is on for the workers.
+        var componentSettings = configuration
+        if componentSettings.s3.accessKeyID.isEmpty { componentSettings.logs.archive = false }
+        let components = try ProductionComponents(
+            configuration: componentSettings, applicationName: "travis-logs-web",
+            statementTimeout: PostgresConfiguration.webStatementTimeout, logger: logger, metrics: metrics)
+        return Pipeline(
+            store: components.store, archive: components.archive,
+            queue: RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger),
+            pusher: components.pusher, liveStream: nil, presence: RedisChannelPresence(pool: pool),
+            maintenance: RedisMaintenanceSwitch(pool: pool), lock: RedisLock(pool: pool),
+            logIDCache: InMemoryLogIDCache(capacity: max(1, configuration.logs.cacheSizeBytes / 64)),
+            ignoredIDs: RedisIgnoredIDs(pool: pool), clock: SystemClock(), configuration: configuration,
+            logger: logger, metrics: metrics)
     }
 
-    /// Waits for SIGTERM or SIGINT and returns its number.
-    private static func waitForTermination() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let once = SignalOnce(continuation)
-            for number in [SIGTERM, SIGINT] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { once.resume(number) }
-                source.resume()
-                once.keep(source)
-            }
-        }
-    }
-}
-
-/// Resumes a continuation for the first signal only and keeps the signal sources alive.
-///
-/// `@unchecked Sendable`: both fields are only touched while `lock` is held.
-private final class SignalOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Int32, Never>?
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(_ continuation: CheckedContinuation<Int32, Never>) {
-        self.continuation = continuation
-    }
-
-    func keep(_ source: any DispatchSourceSignal) {
-        lock.withLock { sources.append(source) }
-    }
-
-    func resume(_ number: Int32) {
-        let pending = lock.withLock {
-            let pending = continuation
-            continuation = nil
-            return pending
-        }
-        pending?.resume(returning: number)
+    /// The error of the serving task, read after it has signalled.
+    ///
+    /// `@unchecked Sendable`: the task writes `message` before signalling the semaphore, and the
+    /// main thread reads it only after waiting on it.
+    private final class Failure: @unchecked Sendable {
+        var message: String?
     }
 }
