@@ -27,6 +27,7 @@ enum WebCommand {
         } catch {
             CommandLineTool.fail("web cannot start: \(error)")
         }
+
         let (stopRequests, requestStop) = AsyncStream.makeStream(of: Void.self)
         let signals = WorkerCommand.trapStopSignals { requestStop.yield() }
         let done = DispatchSemaphore(value: 0)
@@ -45,6 +46,7 @@ enum WebCommand {
             done.signal()
         }
         done.wait()
+
         withExtendedLifetime(signals) {}
         if let message = failure.message { CommandLineTool.fail("web failed: \(message)") }
         exit(0)

@@ -5,9 +5,9 @@ import LogsCore
 ///
 /// Each subscription queries the job's parts after the highest number it has seen, once per
 /// `interval`, and ends after the final part.
-// TODO: Redis pub/sub from the live forwarder would deliver parts before they are stored and
-// without a query per stream; until then a part stored with a number below one already seen is
-// not streamed.
+// TODO: publish parts on Redis pub/sub from the live forwarder, which delivers them before they
+// are stored and without a query per stream. Until then, a part stored with a number below one
+// already seen is not streamed.
 public struct PollingLiveEventSource: LiveEventSource {
     private let store: any PartStore
     private let interval: Duration
