@@ -1,6 +1,6 @@
 import Foundation
 
-/// What one aggregation did.
+/// The result of one aggregation.
 public struct AggregationOutcome: Sendable, Hashable {
     /// The log after the aggregation.
     public var log: Log

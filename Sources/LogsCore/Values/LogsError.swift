@@ -1,6 +1,6 @@
 /// The error thrown by LogsCore's values and services.
 ///
-/// `code` tells callers what failed; `message` says it for people and never contains log
+/// `code` names what failed for callers; `message` states it for people and never contains log
 /// content, tokens or secrets. Codes are a struct over a private enum so that new ones can be added
 /// without breaking callers that switch over them.
 public struct LogsError: Error, Sendable, CustomStringConvertible {
@@ -21,7 +21,7 @@ public struct LogsError: Error, Sendable, CustomStringConvertible {
         fileprivate let base: Base
 
         public static let invalidJSON = Code(base: .invalidJSON)
-        /// A log part that can never be stored; `LogsError.reason` tells which check it failed.
+        /// A log part that can never be stored; `LogsError.reason` names the check it failed.
         public static let invalidLogPart = Code(base: .invalidLogPart)
         /// A queued job whose JSON is not a Sidekiq job or whose arguments do not fit its class.
         public static let invalidJob = Code(base: .invalidJob)
