@@ -14,6 +14,8 @@ enum CommandLineTool {
             printConfiguration()
         case "worker":
             WorkerCommand.main(Array(arguments.dropFirst(2)))
+        case "drain":
+            DrainCommand.main(Array(arguments.dropFirst(2)))
         case "help", "--help", "-h":
             print(usage)
         default:
@@ -45,6 +47,7 @@ enum CommandLineTool {
 
         commands:
           config    print every setting read from the environment, secrets masked
+          drain     move log parts from RabbitMQ to the job queues (travis-logs drain --help)
           worker    run jobs from Redis queues (travis-logs worker --help)
           version   print the version
           help      print this help

@@ -1,0 +1,60 @@
+import Dispatch
+import Foundation
+import LogsCore
+import LogsTransport
+
+/// `travis-logs drain`: moves log parts from RabbitMQ into the Redis job queues.
+///
+/// SIGTERM and SIGINT stop consuming; each consumer stores and acknowledges its current batch,
+/// closes its connection, and the process exits 0.
+enum DrainCommand {
+    static let usage = """
+        usage: travis-logs drain
+
+          Consumes reporting.jobs.logs (reporting.jobs.logs_sharded with
+          TRAVIS_LOGS_DRAIN_RABBITMQ_SHARDING=true) from RABBITMQ_URL and queues log_parts and
+          logs.pusher_forwarding jobs in REDIS_URL. TRAVIS_LOGS_DRAIN_* set the batching.
+        """
+
+    static func main(_ arguments: [String]) {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(usage)
+            return
+        }
+        if let unknown = arguments.first {
+            CommandLineTool.fail("unknown drain option \"\(unknown)\"\n\(usage)")
+        }
+        let drain: LogDrain
+        do {
+            drain = try makeDrain(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            CommandLineTool.fail("drain cannot start: \(error)")
+        }
+        let signals = WorkerCommand.trapStopSignals { drain.stop() }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await drain.run()
+            done.signal()
+        }
+        done.wait()
+        withExtendedLifetime(signals) {}
+        exit(0)
+    }
+
+    /// Builds the drain on RabbitMQ and the Redis job queue.
+    ///
+    /// - Throws: `ConfigurationError`, `AMQPError` with code `.invalidURL`, or `RedisError`.
+    static func makeDrain(environment: [String: String]) throws -> LogDrain {
+        let configuration = try LogsConfiguration(environment: environment)
+        let logger = Logger(label: "travis-logs.drain")
+        let endpoint = try AMQPEndpoint(url: configuration.rabbitmqURL)
+        let settings = DrainSettings(configuration: configuration)
+        // Each consumer pushes from its own task, and the pool needs one connection per push in flight.
+        let pool = try RedisConnectionPool(
+            configuration: configuration, size: max(configuration.sidekiq.poolSize, settings.consumerCount + 1),
+            logger: logger)
+        let queue = RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger)
+        return LogDrain(
+            endpoint: endpoint, queue: queue, settings: settings, logger: logger, metrics: MetricsRegistry())
+    }
+}
