@@ -54,7 +54,10 @@ enum DrainCommand {
             configuration: configuration, size: max(configuration.sidekiq.poolSize, settings.consumerCount + 1),
             logger: logger)
         let queue = RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger)
+        let usesPolicy = settings.isSharded && configuration.amqp.isManagementAPIConfigured
         return LogDrain(
-            endpoint: endpoint, queue: queue, settings: settings, logger: logger, metrics: MetricsRegistry())
+            endpoint: endpoint, queue: queue, settings: settings,
+            shardingPolicy: usesPolicy ? ShardingPolicy(settings: configuration.amqp) : nil, logger: logger,
+            metrics: MetricsRegistry())
     }
 }

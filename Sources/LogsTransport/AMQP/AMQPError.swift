@@ -18,6 +18,7 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
             case connectionClosed = "connection_closed"
             case consumerCancelled = "consumer_cancelled"
             case notConnected = "not_connected"
+            case managementRequestFailed = "management_request_failed"
         }
 
         fileprivate let base: Base
@@ -46,6 +47,8 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
         public static let consumerCancelled = Code(base: .consumerCancelled)
         /// The connection is closed or was never opened.
         public static let notConnected = Code(base: .notConnected)
+        /// A request to the RabbitMQ management HTTP API failed or was rejected.
+        public static let managementRequestFailed = Code(base: .managementRequestFailed)
 
         public var description: String { base.rawValue }
     }
@@ -74,6 +77,7 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
     /// Whether the connection is unusable and must be opened again.
     public var isConnectionError: Bool {
         code != .channelClosed && code != .invalidURL && code != .unsupported && code != .consumerCancelled
+            && code != .managementRequestFailed
     }
 
     public var description: String {

@@ -14,7 +14,10 @@ import Synchronization
 final class DrainConsumer: Sendable {
     private struct State {
         var isStopping = false
+        /// When the consumer last acknowledged a message, or started.
         var lastProgress = ContinuousClock.now
+        /// Deliveries received since then; requeued ones count again when they come back.
+        var receivedSinceProgress = 0
     }
 
     let number: Int
@@ -105,6 +108,7 @@ final class DrainConsumer: Sendable {
         pushFailures: inout Int
     ) async throws {
         guard !deliveries.isEmpty else { return }
+        state.withLock { $0.receivedSinceProgress += deliveries.count }
         metrics.counter("travis_logs_drain_messages_received_total", help: "Messages the drain received.")
             .increment(by: deliveries.count)
         var forwarded: [RawLogPart] = []
@@ -192,16 +196,20 @@ final class DrainConsumer: Sendable {
         try await connection.publish(
             delivery.body, routingKey: settings.deadQueueName, contentType: delivery.contentType)
         try await connection.acknowledge(deliveryTag: delivery.deliveryTag, multiple: false)
+        markProgress()
     }
 
     // MARK: - Health
 
     /// Throws when nothing was acknowledged for `ackTimeout` while messages wait, so that `run()`
     /// replaces the connection.
+    ///
+    /// Waiting messages are those this consumer received since its last acknowledgement, or, when
+    /// it received none, the messages ready in its queue.
     private func checkHealth(on connection: AMQPConnection, batch: DrainBatch) async throws {
-        let lastProgress = state.withLock { $0.lastProgress }
+        let (lastProgress, received) = state.withLock { ($0.lastProgress, $0.receivedSinceProgress) }
         guard ContinuousClock.now - lastProgress > settings.ackTimeout else { return }
-        var waiting = batch.count
+        var waiting = received
         if waiting == 0 && !settings.isSharded {
             // The sharding plugin's queue name is not a real queue, so only the unsharded queue is asked.
             waiting = try await connection.declareQueue(settings.queueName, passive: true).messageCount
@@ -217,7 +225,10 @@ final class DrainConsumer: Sendable {
     }
 
     private func markProgress() {
-        state.withLock { $0.lastProgress = .now }
+        state.withLock { state in
+            state.lastProgress = .now
+            state.receivedSinceProgress = 0
+        }
     }
 
     private func retryDelay(afterFailures failures: Int) -> Duration {

@@ -10,13 +10,15 @@ import LogsCore
 public final class LogDrain: Sendable {
     private let consumers: [DrainConsumer]
     private let settings: DrainSettings
+    private let shardingPolicy: ShardingPolicy?
     private let logger: Logger
 
     public init(
         endpoint: AMQPEndpoint, queue: any JobQueue, settings: DrainSettings, clock: any LogsClock = SystemClock(),
-        logger: Logger, metrics: MetricsRegistry
+        shardingPolicy: ShardingPolicy? = nil, logger: Logger, metrics: MetricsRegistry
     ) {
         self.settings = settings
+        self.shardingPolicy = shardingPolicy
         self.logger = logger
         consumers = (1...max(1, settings.consumerCount)).map { number in
             DrainConsumer(
@@ -25,8 +27,12 @@ public final class LogDrain: Sendable {
         }
     }
 
-    /// Runs the consumers until `stop()`.
+    /// Sets the sharding policy when one is given, then runs the consumers until `stop()`.
+    ///
+    /// A failure to set the policy is logged and the consumers start anyway, because a policy
+    /// set earlier keeps working.
     public func run() async {
+        await ensureShardingPolicy()
         logger.info(
             "drain started",
             metadata: [
@@ -36,9 +42,26 @@ public final class LogDrain: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for consumer in consumers {
                 group.addTask { await consumer.run() }
+                if settings.isSharded {
+                    // The plugin gives a new consumer the shard with the fewest consumers; starting
+                    // them apart lets each see the consumers before it.
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
             }
         }
         logger.info("drain stopped", metadata: ["queue": "\(settings.queueName)"])
+    }
+
+    private func ensureShardingPolicy() async {
+        guard let shardingPolicy else { return }
+        do {
+            try await shardingPolicy.ensure()
+            logger.info("sharding policy set", metadata: ["policy": "\(shardingPolicy.name)"])
+        } catch {
+            logger.error(
+                "setting the sharding policy failed",
+                metadata: ["policy": "\(shardingPolicy.name)", "error": "\(error)"])
+        }
     }
 
     /// Asks every consumer to store and acknowledge its batch and close; `run()` returns once all

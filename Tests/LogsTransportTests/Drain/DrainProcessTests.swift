@@ -54,8 +54,8 @@ struct DrainProcessTests {
         #expect(second.terminate() == 0, "drain log: \(second.log)")
         #expect(try await harness.readyMessages() == 0)
 
-        // A part may be stored twice when the kill fell between a push and its acknowledgement;
-        // aggregation keeps the first copy, so the log has every part once with the right content.
+        // A part may be stored twice when the kill fell between a push and its acknowledgement.
+        // Aggregation keeps the first copy, so every stored copy must carry the right content.
         for part in try await harness.storedParts() {
             let content = String(decoding: try PartNormalizer().contentBytes(of: part), as: UTF8.self)
             #expect(content == "\(JobPart(part))")
