@@ -13,10 +13,14 @@ struct DrainHarness {
     let pool: RedisConnectionPool
     let jobQueue: RedisJobQueue
     let publisher: AMQPConnection
+    let endpoint: AMQPEndpoint
     let handler = RecordingLogHandler()
     let metrics = MetricsRegistry()
 
-    init(_ suite: String, configure: (inout DrainSettings) -> Void = { _ in }) async throws {
+    /// Declares the drain's queues on `endpoint`, the node of `RABBITMQ_URL` by default.
+    init(
+        _ suite: String, endpoint: AMQPEndpoint? = nil, configure: (inout DrainSettings) -> Void = { _ in }
+    ) async throws {
         let name = RabbitMQTestServer.uniqueName(suite)
         var settings = DrainSettings()
         settings.queueName = name
@@ -34,7 +38,9 @@ struct DrainHarness {
         namespace = RedisTestServer.uniqueNamespace(suite)
         pool = try RedisTestServer.makePool(size: 8)
         jobQueue = RedisJobQueue(pool: pool, namespace: namespace, logger: Logger(label: "drain-test-queue"))
-        publisher = try await RabbitMQTestServer.connect(name: "drain-test-publisher")
+        self.endpoint = try endpoint ?? RabbitMQTestServer.endpoint()
+        publisher = AMQPConnection(endpoint: self.endpoint, name: "drain-test-publisher")
+        try await publisher.open()
         try await DrainTopology(settings: settings, logger: Logger(label: "drain-test")).declare(on: publisher)
     }
 
@@ -45,7 +51,7 @@ struct DrainHarness {
 
     func makeDrain(queue: (any JobQueue)? = nil) throws -> LogDrain {
         LogDrain(
-            endpoint: try RabbitMQTestServer.endpoint(), queue: queue ?? jobQueue, settings: settings, logger: logger,
+            endpoint: endpoint, queue: queue ?? jobQueue, settings: settings, logger: logger,
             metrics: metrics)
     }
 

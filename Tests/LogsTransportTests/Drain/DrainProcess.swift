@@ -2,7 +2,9 @@ import Foundation
 import Testing
 
 /// A `travis-logs drain` process started by a fault test, with its standard error in a file.
-final class DrainProcess {
+final class DrainProcess: @unchecked Sendable {
+    // @unchecked Sendable: `process` is only read after `run()`, and Process is safe to wait on
+    // from another thread.
     let process = Process()
     let logFile: URL
 
@@ -29,10 +31,20 @@ final class DrainProcess {
     }
 
     /// Sends SIGTERM and returns the exit status.
-    func terminate() -> Int32 {
+    func terminate() async -> Int32 {
         process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return await waitForExit()
+    }
+
+    /// Waits on a thread of its own, so the cooperative pool stays free, and returns the exit status.
+    func waitForExit() async -> Int32 {
+        let process = self.process
+        return await withCheckedContinuation { continuation in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }.start()
+        }
     }
 
     var log: String {

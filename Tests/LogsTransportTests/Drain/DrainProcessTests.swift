@@ -40,7 +40,7 @@ struct DrainProcessTests {
             return stored > 0 && forwarded > stored
         }
         first.kill(signal: SIGKILL)
-        first.process.waitUntilExit()
+        _ = await first.waitForExit()
         let storedBeforeKill = try await harness.storedParts().count
         #expect(storedBeforeKill < 250)
 
@@ -51,7 +51,8 @@ struct DrainProcessTests {
         try await harness.wait(for: .seconds(30), "every part after a restart") {
             Set(try await harness.storedParts().map(JobPart.init)) == expected
         }
-        #expect(second.terminate() == 0, "drain log: \(second.log)")
+        let status = await second.terminate()
+        #expect(status == 0, "drain log: \(second.log)")
         #expect(try await harness.readyMessages() == 0)
 
         // A part may be stored twice when the kill fell between a push and its acknowledgement.

@@ -74,11 +74,8 @@ struct DrainTests {
         let running = harness.start(drain)
         try await harness.publish(#"{"id": 8, "log": "a", "number": 1}"#)
         try await harness.publish(#"{"id": 8, "log": "b", "number": 2}"#)
-        let start = ContinuousClock.now
-        try await harness.wait(for: .seconds(5), "a batch stored by time") {
-            try await harness.storedParts().count == 2
-        }
-        #expect(ContinuousClock.now - start < .seconds(3))
+        // The batch is far from full, so only its 300 ms interval can store it before the stop.
+        try await harness.wait("a batch stored by time") { try await harness.storedParts().count == 2 }
         #expect(try await harness.storedBatches().count == 1)
         drain.stop()
         await running.value
