@@ -53,6 +53,9 @@ enum CommandLineTool {
             WorkerCommand.run(try WorkerOptions(parsed))
         case TravisLogsCommands.web.name:
             WebCommand.run(try ServiceOptions(parsed))
+        case TravisLogsCommands.drain.name:
+            _ = try ServiceOptions(parsed)
+            DrainCommand.main([])
         case TravisLogsCommands.send.name:
             _ = try SendOptions(parsed, environment: ProcessInfo.processInfo.environment)
             failUnavailable(parsed.command)
@@ -64,7 +67,7 @@ enum CommandLineTool {
 
     /// Stops a subcommand whose process is not composed yet, after its arguments were checked.
     ///
-    /// NOTE: drain, sweeper, maintenance, dev and send parse and check their options,
+    /// NOTE: sweeper, maintenance, dev and send parse and check their options,
     /// but this build does not yet compose their processes, so they stop here with status 2.
     private static func failUnavailable(_ command: CommandDefinition) -> Never {
         fail("the \(command.name) process type is not available in this build of \(TravisLogsCommands.programName)")

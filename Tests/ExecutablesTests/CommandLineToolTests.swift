@@ -82,9 +82,9 @@ struct CommandLineToolTests {
 
     @Test("process not composed yet exits 2")
     func unavailableProcessExitsTwo() async throws {
-        let result = try await run(["drain", "--metrics-port", "8080"])
+        let result = try await run(["sweeper", "--metrics-port", "8080"])
         #expect(result.status == 2)
-        #expect(result.errorOutput.contains("the drain process type is not available in this build"))
+        #expect(result.errorOutput.contains("the sweeper process type is not available in this build"))
     }
 
     @Test("config masks secrets")

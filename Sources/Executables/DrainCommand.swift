@@ -1,0 +1,50 @@
+import Dispatch
+import Foundation
+import LogsCore
+import LogsTransport
+
+/// `travis-logs drain`: moves log parts from RabbitMQ into the Redis job queues.
+///
+/// SIGTERM and SIGINT stop consuming; each consumer stores and acknowledges its current batch,
+/// closes its connection, and the process exits 0.
+enum DrainCommand {
+    /// Runs the drain until SIGTERM or SIGINT, then exits 0; exits 2 when it cannot start. The
+    /// command line parser has already checked the options.
+    static func main(_ arguments: [String]) {
+        let drain: LogDrain
+        do {
+            drain = try makeDrain(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            CommandLineTool.fail("drain cannot start: \(error)")
+        }
+        let signals = WorkerCommand.trapStopSignals { drain.stop() }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await drain.run()
+            done.signal()
+        }
+        done.wait()
+        withExtendedLifetime(signals) {}
+        exit(0)
+    }
+
+    /// Builds the drain on RabbitMQ and the Redis job queue.
+    ///
+    /// - Throws: `ConfigurationError`, `AMQPError` with code `.invalidURL`, or `RedisError`.
+    static func makeDrain(environment: [String: String]) throws -> LogDrain {
+        let configuration = try LogsConfiguration(environment: environment)
+        let logger = Logger(label: "travis-logs.drain")
+        let endpoint = try AMQPEndpoint(url: configuration.rabbitmqURL)
+        let settings = DrainSettings(configuration: configuration)
+        // Each consumer pushes from its own task, and the pool needs one connection per push in flight.
+        let pool = try RedisConnectionPool(
+            configuration: configuration, size: max(configuration.sidekiq.poolSize, settings.consumerCount + 1),
+            logger: logger)
+        let queue = RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger)
+        let usesPolicy = settings.isSharded && configuration.amqp.isManagementAPIConfigured
+        return LogDrain(
+            endpoint: endpoint, queue: queue, settings: settings,
+            shardingPolicy: usesPolicy ? ShardingPolicy(settings: configuration.amqp) : nil, logger: logger,
+            metrics: MetricsRegistry())
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import LogsCore
+import Synchronization
+
+/// One consumer of the drain: its own connection and channel, and its own batch.
+///
+/// It forwards each part at once as a `logs.pusher_forwarding` job and collects parts into a
+/// batch that becomes one `log_parts` job. Messages are acknowledged, with one multiple
+/// acknowledgement up to the batch's highest delivery tag, only after the queue stored that job.
+/// When the push fails, the batch is rejected with requeue, so the broker delivers it again and
+/// nothing is acknowledged without being stored. A lost connection, a failed channel or a consumer
+/// that acknowledges nothing for `ackTimeout` while messages wait is replaced by a new connection,
+/// after a growing delay.
+final class DrainConsumer: Sendable {
+    private struct State {
+        var isStopping = false
+        /// When the consumer last acknowledged a message, or started.
+        var lastProgress = ContinuousClock.now
+        /// Deliveries received since then; requeued ones count again when they come back.
+        var receivedSinceProgress = 0
+    }
+
+    let number: Int
+    private let endpoint: AMQPEndpoint
+    private let queue: any JobQueue
+    private let settings: DrainSettings
+    private let clock: any LogsClock
+    private let logger: Logger
+    private let metrics: MetricsRegistry
+    private let state = Mutex(State())
+
+    init(
+        number: Int, endpoint: AMQPEndpoint, queue: any JobQueue, settings: DrainSettings, clock: any LogsClock,
+        logger: Logger, metrics: MetricsRegistry
+    ) {
+        self.number = number
+        self.endpoint = endpoint
+        self.queue = queue
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    var isStopping: Bool { state.withLock { $0.isStopping } }
+
+    /// Asks the consumer to store its batch, acknowledge it and close; `run()` then returns.
+    func stop() {
+        state.withLock { $0.isStopping = true }
+    }
+
+    /// Consumes until `stop()`, opening a new connection after each failure.
+    func run() async {
+        var failures = 0
+        while !isStopping {
+            let connection = AMQPConnection(endpoint: endpoint, name: "drain-consumer-\(number)")
+            do {
+                try await connection.open()
+                try await DrainTopology(settings: settings, logger: logger).declare(on: connection)
+                try await connection.consume(queue: settings.queueName, prefetch: settings.prefetch)
+                logger.debug(
+                    "drain consumer started", metadata: ["consumer": "\(number)", "queue": "\(settings.queueName)"])
+                failures = 0
+                markProgress()
+                try await consume(on: connection)
+                await connection.close()
+                return
+            } catch {
+                await connection.abort()
+                failures += 1
+                let delay = retryDelay(afterFailures: failures)
+                logger.warning(
+                    "drain consumer failed, reconnecting",
+                    metadata: [
+                        "consumer": "\(number)", "error": "\(error)", "attempt": "\(failures)",
+                        "retry_in_seconds": "\(delay.timeInterval)",
+                    ])
+                metrics.counter("travis_logs_drain_reconnects_total", help: "Drain consumer reconnects.").increment()
+                await sleepUnlessStopping(for: delay)
+            }
+        }
+    }
+
+    // MARK: - Consuming
+
+    private func consume(on connection: AMQPConnection) async throws {
+        var batch = DrainBatch()
+        var pushFailures = 0
+        while true {
+            if isStopping {
+                try await flush(&batch, on: connection, failures: &pushFailures)
+                return
+            }
+            let now = ContinuousClock.now
+            let wait = min(
+                settings.pollInterval, batch.remainingTime(of: settings.batchInterval, now: now) ?? .seconds(3600))
+            let deliveries = try await connection.nextDeliveries(limit: settings.prefetch, timeout: wait)
+            try await receive(deliveries, into: &batch, on: connection, pushFailures: &pushFailures)
+            if batch.isDue(after: settings.batchInterval, now: .now) {
+                try await flush(&batch, on: connection, failures: &pushFailures)
+            }
+            try await checkHealth(on: connection, batch: batch)
+        }
+    }
+
+    private func receive(
+        _ deliveries: [AMQPDelivery], into batch: inout DrainBatch, on connection: AMQPConnection,
+        pushFailures: inout Int
+    ) async throws {
+        guard !deliveries.isEmpty else { return }
+        state.withLock { $0.receivedSinceProgress += deliveries.count }
+        metrics.counter("travis_logs_drain_messages_received_total", help: "Messages the drain received.")
+            .increment(by: deliveries.count)
+        var forwarded: [RawLogPart] = []
+        for delivery in deliveries {
+            switch DrainMessageDecoder.decode(delivery.body) {
+            case .success(let part):
+                forwarded.append(part)
+                batch.append(DrainBatch.Entry(part: part, deliveryTag: delivery.deliveryTag), at: .now)
+                if batch.count >= settings.batchSize {
+                    try await forward(&forwarded)
+                    try await flush(&batch, on: connection, failures: &pushFailures)
+                }
+            case .failure(let rejection):
+                try await deadLetter(delivery, rejection: rejection, on: connection)
+            }
+        }
+        try await forward(&forwarded)
+    }
+
+    /// Pushes one `logs.pusher_forwarding` job per part. A failure is logged and not retried,
+    /// because live forwarding is best effort and the parts are still stored with their batch.
+    private func forward(_ parts: inout [RawLogPart]) async throws {
+        guard !parts.isEmpty else { return }
+        let now = clock.now()
+        let jobs = parts.map { JobPayload.pusherForwarding([$0.base64Encoded()]).makeJob(at: now) }
+        parts.removeAll(keepingCapacity: true)
+        do {
+            try await queue.push(jobs)
+        } catch {
+            metrics.counter("travis_logs_drain_push_failures_total", labels: ["queue": "logs.pusher_forwarding"])
+                .increment()
+            logger.warning(
+                "forwarding log parts failed",
+                metadata: ["consumer": "\(number)", "parts": "\(jobs.count)", "error": "\(error)"])
+        }
+    }
+
+    /// Stores the batch as one `log_parts` job, then acknowledges it; on a failed push, rejects it
+    /// with requeue and waits before consuming more.
+    private func flush(_ batch: inout DrainBatch, on connection: AMQPConnection, failures: inout Int) async throws {
+        guard !batch.isEmpty else { return }
+        let tag = batch.highestDeliveryTag
+        let parts = batch.parts.map { $0.part.base64Encoded() }
+        batch.removeAll()
+        do {
+            try await queue.push([JobPayload.logParts(parts).makeJob(at: clock.now())])
+        } catch {
+            failures += 1
+            metrics.counter("travis_logs_drain_push_failures_total", labels: ["queue": "log_parts"]).increment()
+            let delay = retryDelay(afterFailures: failures)
+            logger.error(
+                "storing a batch of log parts failed, requeueing it",
+                metadata: [
+                    "consumer": "\(number)", "parts": "\(parts.count)", "delivery_tag": "\(tag)", "error": "\(error)",
+                    "retry_in_seconds": "\(delay.timeInterval)",
+                ])
+            try await connection.reject(deliveryTag: tag, multiple: true, requeue: true)
+            await sleepUnlessStopping(for: delay)
+            return
+        }
+        failures = 0
+        try await connection.acknowledge(deliveryTag: tag, multiple: true)
+        markProgress()
+        metrics.counter("travis_logs_drain_parts_queued_total", help: "Log parts the drain stored in log_parts jobs.")
+            .increment(by: parts.count)
+    }
+
+    /// Keeps a message that can never become a part in the dead queue, unchanged, and
+    /// acknowledges it alone.
+    private func deadLetter(_ delivery: AMQPDelivery, rejection: DrainRejection, on connection: AMQPConnection)
+        async throws
+    {
+        metrics.counter(
+            "travis_logs_drain_messages_rejected_total", labels: ["reason": rejection.reason],
+            help: "Messages the drain moved to the dead queue, by reason."
+        ).increment()
+        logger.warning(
+            "log part message rejected, moved to the dead queue",
+            metadata: [
+                "consumer": "\(number)", "reason": "\(rejection.reason)", "delivery_tag": "\(delivery.deliveryTag)",
+                "bytes": "\(delivery.body.count)", "queue": "\(settings.deadQueueName)",
+            ])
+        // NOTE: published without publisher confirms, so a broker crash between this publish and the
+        // acknowledgement can lose the rejected message; valid parts are not affected.
+        try await connection.publish(
+            delivery.body, routingKey: settings.deadQueueName, contentType: delivery.contentType)
+        try await connection.acknowledge(deliveryTag: delivery.deliveryTag, multiple: false)
+        markProgress()
+    }
+
+    // MARK: - Health
+
+    /// Throws when nothing was acknowledged for `ackTimeout` while messages wait, so that `run()`
+    /// replaces the connection.
+    ///
+    /// Waiting messages are those this consumer received since its last acknowledgement, or, when
+    /// it received none, the messages ready in its queue.
+    private func checkHealth(on connection: AMQPConnection, batch: DrainBatch) async throws {
+        let (lastProgress, received) = state.withLock { ($0.lastProgress, $0.receivedSinceProgress) }
+        guard ContinuousClock.now - lastProgress > settings.ackTimeout else { return }
+        var waiting = received
+        if waiting == 0 && !settings.isSharded {
+            // The sharding plugin's queue name is not a real queue, so only the unsharded queue is asked.
+            waiting = try await connection.declareQueue(settings.queueName, passive: true).messageCount
+        }
+        guard waiting > 0 else {
+            markProgress()
+            return
+        }
+        throw AMQPError(
+            .timedOut,
+            "acknowledged nothing for \(settings.ackTimeout.timeInterval) s while \(waiting) messages wait",
+            operation: "basic.ack")
+    }
+
+    private func markProgress() {
+        state.withLock { state in
+            state.lastProgress = .now
+            state.receivedSinceProgress = 0
+        }
+    }
+
+    private func retryDelay(afterFailures failures: Int) -> Duration {
+        min(settings.maximumRetryDelay, settings.initialRetryDelay * (1 << min(failures - 1, 20)))
+    }
+
+    private func sleepUnlessStopping(for delay: Duration) async {
+        let end = ContinuousClock.now + delay
+        while !isStopping && ContinuousClock.now < end {
+            try? await Task.sleep(for: min(settings.pollInterval, end - .now))
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import LogsCore
+
+/// Settings of the drain: the queue it consumes, its batching, and the dead queue for rejected
+/// messages.
+///
+/// The defaults are the names that workers publish to and the original service consumes.
+public struct DrainSettings: Sendable, Equatable {
+    /// The queue consumed; `reporting.jobs.logs_sharded` in sharded mode.
+    public var queueName = "reporting.jobs.logs"
+    /// The exchange that workers publish log parts to, bound to `queueName` with `routingKey`.
+    public var exchangeName = "reporting"
+    public var exchangeType = "topic"
+    public var routingKey = "reporting.jobs.logs"
+    /// The durable queue that keeps messages the drain cannot decode, unchanged, for an operator.
+    public var deadQueueName = "reporting.jobs.logs.dead"
+    /// Whether the queue is the sharding plugin's, which the drain consumes without declaring.
+    public var isSharded = false
+    public var batchSize = 100
+    /// How long the first part of a batch may wait before the batch is stored although it is not full.
+    public var batchInterval: Duration = .seconds(3)
+    public var consumerCount = 10
+    public var prefetch = 200
+    /// How long a consumer may acknowledge nothing while messages wait before it is replaced.
+    public var ackTimeout: Duration = .seconds(300)
+    /// The first wait before a consumer reconnects or retries a failed queue push; it doubles with
+    /// each failure up to `maximumRetryDelay`.
+    public var initialRetryDelay: Duration = .milliseconds(200)
+    public var maximumRetryDelay: Duration = .seconds(5)
+    /// How long a consumer waits on the socket at most before it checks for a stop or a due batch.
+    public var pollInterval: Duration = .milliseconds(250)
+
+    public init() {}
+
+    /// Reads the drain settings of `TRAVIS_LOGS_DRAIN_*`.
+    public init(configuration: LogsConfiguration) {
+        self.init()
+        let logs = configuration.logs
+        batchSize = logs.drainBatchSize
+        batchInterval = logs.drainExecutionInterval
+        consumerCount = logs.drainConsumerCount
+        prefetch = logs.drainPrefetch
+        ackTimeout = logs.drainAckTimeout
+        if logs.drainRabbitMQSharding {
+            isSharded = true
+            queueName = "reporting.jobs.logs_sharded"
+        }
+    }
+}

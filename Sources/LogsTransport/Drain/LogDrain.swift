@@ -1,0 +1,74 @@
+import Foundation
+import LogsCore
+
+/// The drain: consumers that move log parts from RabbitMQ into the job queue.
+///
+/// `run()` starts `consumerCount` consumers, each with its own connection, and returns once all of
+/// them have stopped after `stop()`. Each consumer stores its current batch and acknowledges it
+/// before it closes, and unacknowledged messages go back to the queue when a connection closes, so
+/// stopping loses nothing.
+public final class LogDrain: Sendable {
+    private let consumers: [DrainConsumer]
+    private let settings: DrainSettings
+    private let shardingPolicy: ShardingPolicy?
+    private let logger: Logger
+
+    public init(
+        endpoint: AMQPEndpoint, queue: any JobQueue, settings: DrainSettings, clock: any LogsClock = SystemClock(),
+        shardingPolicy: ShardingPolicy? = nil, logger: Logger, metrics: MetricsRegistry
+    ) {
+        self.settings = settings
+        self.shardingPolicy = shardingPolicy
+        self.logger = logger
+        consumers = (1...max(1, settings.consumerCount)).map { number in
+            DrainConsumer(
+                number: number, endpoint: endpoint, queue: queue, settings: settings, clock: clock, logger: logger,
+                metrics: metrics)
+        }
+    }
+
+    /// Sets the sharding policy when one is given, then runs the consumers until `stop()`.
+    ///
+    /// A failure to set the policy is logged and the consumers start anyway, because a policy
+    /// set earlier keeps working.
+    public func run() async {
+        await ensureShardingPolicy()
+        logger.info(
+            "drain started",
+            metadata: [
+                "queue": "\(settings.queueName)", "consumers": "\(consumers.count)",
+                "batch_size": "\(settings.batchSize)",
+            ])
+        await withTaskGroup(of: Void.self) { group in
+            for consumer in consumers {
+                group.addTask { await consumer.run() }
+                if settings.isSharded {
+                    // The plugin gives a new consumer the shard with the fewest consumers; starting
+                    // them apart lets each see the consumers before it.
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+        logger.info("drain stopped", metadata: ["queue": "\(settings.queueName)"])
+    }
+
+    private func ensureShardingPolicy() async {
+        guard let shardingPolicy else { return }
+        do {
+            try await shardingPolicy.ensure()
+            logger.info("sharding policy set", metadata: ["policy": "\(shardingPolicy.name)"])
+        } catch {
+            logger.error(
+                "setting the sharding policy failed",
+                metadata: ["policy": "\(shardingPolicy.name)", "error": "\(error)"])
+        }
+    }
+
+    /// Asks every consumer to store and acknowledge its batch and close; `run()` returns once all
+    /// have.
+    public func stop() {
+        for consumer in consumers {
+            consumer.stop()
+        }
+    }
+}

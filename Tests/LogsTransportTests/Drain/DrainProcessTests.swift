@@ -1,0 +1,70 @@
+import Foundation
+import LogsCore
+import Testing
+
+@testable import LogsTransport
+
+/// Runs `travis-logs drain` as a child process on the default queue names, so that killing it is a
+/// real crash. The suite is serialized because every test uses the one `reporting.jobs.logs` queue.
+@Suite(
+    "Drain process",
+    .serialized,
+    .enabled(if: RabbitMQTestServer.isEnabled, RabbitMQTestServer.skipReason),
+    .enabled(if: RedisTestServer.isEnabled, RedisTestServer.skipReason))
+struct DrainProcessTests {
+    @Test("SIGKILL mid-batch loses no part")
+    func killMidBatch() async throws {
+        let harness = try await DrainHarness("process") { $0 = DrainSettings() }
+        try await harness.publisher.deleteQueue(harness.settings.queueName)
+        let namespace = String(harness.namespace.dropLast())
+        let environment = [
+            "RABBITMQ_URL": try RabbitMQTestServer.url(), "REDIS_URL": try RedisTestServer.url(),
+            "TRAVIS_SIDEKIQ_NAMESPACE": namespace, "TRAVIS_LOGS_DRAIN_BATCH_SIZE": "40",
+            "TRAVIS_LOGS_DRAIN_EXECUTION_INTERVAL": "60", "TRAVIS_LOGS_DRAIN_CONSUMER_COUNT": "2",
+        ]
+        let expected = Set((1...10).flatMap { job in (1...60).map { JobPart(jobID: 300 + job, number: $0) } })
+        let ordered = expected.sorted()
+
+        let first = try DrainProcess(environment: environment)
+        try await harness.wait("the drain's queue") {
+            (try? await harness.publisher.declareQueue(harness.settings.queueName, passive: true)) != nil
+        }
+        for part in ordered.prefix(250) {
+            try await harness.publish(#"{"id": \#(part.jobID), "log": "\#(part)", "number": \#(part.number)}"#)
+        }
+        // Parts are forwarded on arrival and stored in batches of 40, so a batch is open once more
+        // parts were forwarded than stored.
+        try await harness.wait("an open batch after a stored one") {
+            let stored = try await harness.storedParts().count
+            let forwarded = try await harness.forwardedParts().count
+            return stored > 0 && forwarded > stored
+        }
+        first.kill(signal: SIGKILL)
+        _ = await first.waitForExit()
+        let storedBeforeKill = try await harness.storedParts().count
+        #expect(storedBeforeKill < 250)
+
+        for part in ordered.dropFirst(250) {
+            try await harness.publish(#"{"id": \#(part.jobID), "log": "\#(part)", "number": \#(part.number)}"#)
+        }
+        let second = try DrainProcess(environment: environment)
+        try await harness.wait(for: .seconds(30), "every part after a restart") {
+            Set(try await harness.storedParts().map(JobPart.init)) == expected
+        }
+        let status = await second.terminate()
+        #expect(status == 0, "drain log: \(second.log)")
+        #expect(try await harness.readyMessages() == 0)
+
+        // A part may be stored twice when the kill fell between a push and its acknowledgement.
+        // Aggregation keeps the first copy, so every stored copy must carry the right content.
+        for part in try await harness.storedParts() {
+            let content = String(decoding: try PartNormalizer().contentBytes(of: part), as: UTF8.self)
+            #expect(content == "\(JobPart(part))")
+        }
+        try await harness.cleanUp()
+    }
+}
+
+extension JobPart: CustomStringConvertible {
+    var description: String { "job \(jobID) part \(number)" }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import LogsCore
+import Testing
+
+@testable import LogsTransport
+
+@Suite(
+    "Drain",
+    .enabled(if: RabbitMQTestServer.isEnabled, RabbitMQTestServer.skipReason),
+    .enabled(if: RedisTestServer.isEnabled, RedisTestServer.skipReason))
+struct DrainTests {
+    @Test("stores every message shape")
+    func storesMessageShapes() async throws {
+        let harness = try await DrainHarness("shapes")
+        let drain = try harness.makeDrain()
+        let running = harness.start(drain)
+        let encoded = Data("\u{1B}[32mgreen\u{1B}[0m\r\n".utf8).base64EncodedString()
+        try await harness.publish(#"{"id": 101, "log": "plain text\n", "number": 1, "final": false, "uuid": "u-1"}"#)
+        try await harness.publish(#"{"id": 101, "log": "\#(encoded)", "number": 2, "encoding": "base64"}"#)
+        try await harness.publish(
+            #"{"id": 101, "log": "", "number": 3, "meta": {"queued_at": "2026-12-04T10:00:00Z"}}"#)
+        try await harness.publish(#"{"id": 101, "log": "", "number": "last", "final": true}"#)
+        try await harness.wait("four stored parts") { try await harness.storedParts().count == 4 }
+        drain.stop()
+        await running.value
+
+        let parts = try await harness.storedParts().sorted { $0.number.storedValue < $1.number.storedValue }
+        let contents = try parts.map { String(decoding: try PartNormalizer().contentBytes(of: $0), as: UTF8.self) }
+        #expect(parts.allSatisfy { $0.jobID == JobID(101) })
+        #expect(parts.allSatisfy { $0.encoding == "base64" })
+        #expect(contents == ["plain text\n", "\u{1B}[32mgreen\u{1B}[0m\r\n", "", ""])
+        #expect(parts.map(\.number) == [.number(1), .number(2), .number(3), .last])
+        #expect(parts.map(\.isFinal) == [false, false, false, true])
+        #expect(parts[0].uuid == "u-1")
+        #expect(parts[2].meta == ["queued_at": "2026-12-04T10:00:00Z"])
+        #expect(try await harness.forwardedParts().count == 4)
+        #expect(try await harness.readyMessages() == 0)
+        try await harness.cleanUp()
+    }
+
+    @Test("batches by size")
+    func batchesBySize() async throws {
+        let harness = try await DrainHarness("size") {
+            $0.consumerCount = 1
+            $0.batchSize = 3
+            $0.batchInterval = .seconds(60)
+        }
+        for number in 1...7 {
+            try await harness.publish(#"{"id": 7, "log": "line \#(number)", "number": \#(number)}"#)
+        }
+        let drain = try harness.makeDrain()
+        let running = harness.start(drain)
+        try await harness.wait("two full batches") { try await harness.storedBatches().count == 2 }
+        #expect(try await harness.storedBatches().map(\.count) == [3, 3])
+        drain.stop()
+        await running.value
+
+        // Stopping stores the partial batch.
+        let batches = try await harness.storedBatches()
+        #expect(batches.map(\.count) == [3, 3, 1])
+        #expect(batches.flatMap { $0 }.map(\.number.storedValue) == Array(1...7))
+        #expect(try await harness.readyMessages() == 0)
+        try await harness.cleanUp()
+    }
+
+    @Test("batches by interval")
+    func batchesByInterval() async throws {
+        let harness = try await DrainHarness("interval") {
+            $0.consumerCount = 1
+            $0.batchSize = 100
+            $0.batchInterval = .milliseconds(300)
+        }
+        let drain = try harness.makeDrain()
+        let running = harness.start(drain)
+        try await harness.publish(#"{"id": 8, "log": "a", "number": 1}"#)
+        try await harness.publish(#"{"id": 8, "log": "b", "number": 2}"#)
+        // The batch is far from full, so only its 300 ms interval can store it before the stop.
+        try await harness.wait("a batch stored by time") { try await harness.storedParts().count == 2 }
+        #expect(try await harness.storedBatches().count == 1)
+        drain.stop()
+        await running.value
+        try await harness.cleanUp()
+    }
+
+    @Test("stop stores and acknowledges the batch")
+    func stopFlushesBatch() async throws {
+        let harness = try await DrainHarness("stop") {
+            $0.batchSize = 1000
+            $0.batchInterval = .seconds(600)
+        }
+        let drain = try harness.makeDrain()
+        let running = harness.start(drain)
+        for number in 1...5 {
+            try await harness.publish(#"{"id": 9, "log": "x", "number": \#(number)}"#)
+        }
+        try await harness.wait("five forwarded parts") { try await harness.forwardedParts().count == 5 }
+        #expect(try await harness.storedParts().isEmpty)
+        drain.stop()
+        await running.value
+
+        #expect(try await harness.storedParts().map(\.number.storedValue).sorted() == [1, 2, 3, 4, 5])
+        #expect(try await harness.readyMessages() == 0)
+        try await harness.cleanUp()
+    }
+}
