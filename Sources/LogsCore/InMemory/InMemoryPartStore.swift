@@ -22,6 +22,8 @@ public actor InMemoryPartStore: PartStore {
     public private(set) var scanTracker: [ScanTrackerEntry] = []
     /// How many times partition maintenance ran.
     public private(set) var partitionMaintenanceRuns = 0
+    /// How many times the statistics of `log_parts` were updated.
+    public private(set) var logPartsAnalyzeRuns = 0
 
     public init() {}
 
@@ -171,6 +173,11 @@ public actor InMemoryPartStore: PartStore {
 
     public func runPartitionMaintenance() {
         partitionMaintenanceRuns += 1
+    }
+
+    /// Counts the call; memory has no planner statistics to update.
+    public func analyzeLogParts() {
+        logPartsAnalyzeRuns += 1
     }
 
     private func orderedParts(of logID: LogID) -> [StoredLogPart] {

@@ -84,6 +84,17 @@ public protocol PartStore: Sendable {
 
     /// Creates and drops partitions of `log_parts`; a store without partitions does nothing.
     func runPartitionMaintenance() async throws
+
+    /// Updates the query planner's statistics of `log_parts` after partition maintenance.
+    ///
+    /// `PartitionMaintenance` calls this after the maintenance switch is off, because updating
+    /// statistics blocks neither reads nor writes. A store without planner statistics does nothing,
+    /// which is also the default implementation.
+    func analyzeLogParts() async throws
+}
+
+extension PartStore {
+    public func analyzeLogParts() async throws {}
 }
 
 /// The joining rule every `PartStore` applies when aggregating.

@@ -5,6 +5,8 @@ import Foundation
 /// Dropping a partition locks the whole table, so the switch goes on first, workers and web back
 /// off, and after `initialSleep` (for work in flight to finish) the maintenance runs. The switch
 /// goes off afterwards even when maintenance fails, and expires by itself if this process dies.
+/// Only after a successful run and with the switch off does the store update the statistics of
+/// `log_parts`, which takes a while on a large table but blocks neither reads nor writes.
 public struct PartitionMaintenance: Sendable {
     private let store: any PartStore
     private let maintenance: any MaintenanceSwitch
@@ -38,5 +40,11 @@ public struct PartitionMaintenance: Sendable {
         }
         try await maintenance.disable()
         logger.info("maintenance switch off")
+        do {
+            try await store.analyzeLogParts()
+        } catch {
+            logger.error("updating log_parts statistics failed", metadata: ["error": "\(error)"])
+            throw error
+        }
     }
 }
