@@ -5,17 +5,15 @@ extension PostgresPartStore {
     /// How long cancelled queries get to end before their backends are terminated.
     static let cancellationGracePeriod: Duration = .seconds(2)
 
-    /// Runs `partman.run_maintenance` for `log_parts`, then `ANALYZE`; does nothing when `log_parts`
-    /// is not managed by pg_partman.
+    /// Runs `partman.run_maintenance` for `log_parts`; does nothing when `log_parts` is not managed
+    /// by pg_partman.
     ///
     /// Dropping a partition waits for every query on `log_parts`, and blocks new ones until it
     /// commits. So this service's own queries on `log_parts` (found by `application_name`) are
     /// first cancelled, and backends still running them after a grace period are terminated. The
     /// caller, `PartitionMaintenance`, keeps the maintenance switch on meanwhile, so workers and
-    /// web stop sending new ones.
-    ///
-    /// NOTE: `ANALYZE` runs here, before the caller turns the switch off, because `PartStore` has
-    /// no separate step for after it. `ANALYZE` does not block inserts or reads.
+    /// web stop sending new ones. pg_partman's own `ANALYZE` is turned off: `analyzeLogParts()`
+    /// runs it after the switch is off.
     public func runPartitionMaintenance() async throws {
         let applicationName = client.configuration.applicationName
         let deadline = ContinuousClock.now + Self.cancellationGracePeriod
@@ -30,6 +28,15 @@ extension PostgresPartStore {
             }
             try connection.query(MaintenanceStatements.terminateOwnQueries, [name])
             try connection.query(MaintenanceStatements.runMaintenance)
+        }
+    }
+
+    /// Runs `ANALYZE log_parts`, which on a partitioned table also analyzes every partition.
+    ///
+    /// `ANALYZE` takes a lock that conflicts only with schema changes and other `ANALYZE` and
+    /// `VACUUM` runs, so inserts and reads go on meanwhile.
+    public func analyzeLogParts() async throws {
+        try await client.withConnection { connection in
             try connection.execute("ANALYZE log_parts", name: "travis_logs_analyze_log_parts")
         }
     }
@@ -69,5 +76,5 @@ enum MaintenanceStatements {
 
     static let runMaintenance = PostgresStatement(
         name: "travis_logs_run_partition_maintenance",
-        sql: "SELECT partman.run_maintenance('public.log_parts')")
+        sql: "SELECT partman.run_maintenance('public.log_parts', p_analyze := false)")
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LogsCore
 import LogsStorage
+import Synchronization
 import Testing
 
 @Suite(
@@ -95,6 +96,31 @@ struct PartitionMaintenanceTests {
         }
     }
 
+    @Test("statistics updated after switch off")
+    func statisticsUpdatedAfterSwitchOff() async throws {
+        try await withDatabase(.full) { database in
+            try await database.execute(
+                """
+                INSERT INTO log_parts (log_id, number, content, created_at)
+                SELECT 1, n, 'part ' || n, now() AT TIME ZONE 'UTC' FROM generate_series(1, 50) AS n
+                """)
+            let client = database.makeClient()
+            defer { Task { await client.close() } }
+            let maintenance = StatisticsObservingSwitch(database: database)
+            let step = PartitionMaintenance(
+                store: PostgresPartStore(client: client), maintenance: maintenance, clock: SystemClock(),
+                expiry: .seconds(60), initialSleep: .zero,
+                logger: Logger(label: "tests", factory: { _ in RecordingLogHandler() }))
+
+            try await step.run()
+
+            #expect(maintenance.statisticRowsAtDisable.withLock { $0 } == [0])
+            let after = try await database.execute(StatisticsObservingSwitch.statisticRowsQuery)
+            #expect(after.values != [["0"]])
+            #expect(try await maintenance.isEnabled() == false)
+        }
+    }
+
     private func waitUntilActive(database: PostgresTestDatabase, applicationName: String) async throws {
         for _ in 0..<200 {
             let rows = try await database.execute(
@@ -104,5 +130,36 @@ struct PartitionMaintenanceTests {
             try await Task.sleep(for: .milliseconds(25))
         }
         Issue.record("the query never became active")
+    }
+}
+
+/// A maintenance switch in memory that counts the planner statistics rows of `log_parts` when it
+/// is turned off, to show whether `ANALYZE` ran before that.
+final class StatisticsObservingSwitch: MaintenanceSwitch {
+    /// `ANALYZE` of a partitioned table writes rows for the parent with `stainherit` set. Autovacuum
+    /// does not process partitioned tables, so these rows appear only after an explicit `ANALYZE`.
+    static let statisticRowsQuery = "SELECT count(*) FROM pg_statistic WHERE starelid = 'log_parts'::regclass"
+
+    let database: PostgresTestDatabase
+    let inner = InMemoryMaintenanceSwitch(clock: SystemClock())
+    let statisticRowsAtDisable = Mutex<[Int]>([])
+
+    init(database: PostgresTestDatabase) {
+        self.database = database
+    }
+
+    func remainingTime() async throws -> Duration? {
+        try await inner.remainingTime()
+    }
+
+    func enable(for duration: Duration) async throws {
+        try await inner.enable(for: duration)
+    }
+
+    func disable() async throws {
+        let rows = try await database.execute(Self.statisticRowsQuery)
+        let count = rows.values.first?.first.flatMap { $0 }.flatMap { Int($0) } ?? -1
+        statisticRowsAtDisable.withLock { $0.append(count) }
+        try await inner.disable()
     }
 }
