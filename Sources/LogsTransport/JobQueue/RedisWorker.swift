@@ -80,6 +80,9 @@ public final class RedisWorker: Sendable {
 
     /// Starts the heartbeat and recovers dead processes' jobs, retrying until it works.
     ///
+    /// A failure to connect is logged once, by the pool's reconnect backoff, and retried after
+    /// that backoff's delay. Other failures are logged here and retried with a delay of its own.
+    ///
     /// - Returns: how many jobs were recovered, or nil when `stop()` came first.
     private func register() async -> Int? {
         var attempt = 0
@@ -87,6 +90,8 @@ public final class RedisWorker: Sendable {
             do {
                 try await queue.startIfNeeded()
                 return try await queue.recoverDeadProcesses()
+            } catch let error as RedisError where error.isLoggedByReconnectBackoff {
+                await sleepUnlessStopped(for: queue.pool.reconnectDelay)
             } catch {
                 attempt += 1
                 let delay = Duration.seconds(min(30, 1 << min(attempt - 1, 5)))

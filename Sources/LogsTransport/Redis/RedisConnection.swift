@@ -103,8 +103,9 @@ public actor RedisConnection {
             self.context = context
             backoff.recordSuccess(endpoint: endpoint, logger: logger)
             return context
-        } catch let error as RedisError {
+        } catch var error as RedisError {
             backoff.recordFailure(error, endpoint: endpoint, logger: logger)
+            error.isLoggedByReconnectBackoff = true
             throw error
         }
     }

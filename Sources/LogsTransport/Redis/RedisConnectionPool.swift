@@ -98,6 +98,12 @@ public final class RedisConnectionPool: Sendable {
         try await withConnection { try await $0.evaluate(script, keys: keys, arguments: arguments) }
     }
 
+    /// The time until the shared reconnect backoff allows the next connection attempt; zero when
+    /// no outage is going on.
+    var reconnectDelay: Duration {
+        backoff.delayBeforeAttempt()
+    }
+
     /// Fails every waiting caller and drops idle connections; leased ones close when returned.
     public func close() {
         let waiters = state.withLock { state -> [Waiter] in

@@ -46,6 +46,9 @@ public struct RedisError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The command's name, such as `EVALSHA`, when a command failed.
     public var command: String?
+    /// Whether the pool's reconnect backoff has logged this failure as a connection attempt, so a
+    /// caller that retries after the backoff's delay need not log it again.
+    var isLoggedByReconnectBackoff = false
 
     public init(_ code: Code, _ message: String, command: String? = nil) {
         self.code = code
