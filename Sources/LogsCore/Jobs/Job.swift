@@ -89,6 +89,13 @@ extension Job {
         } catch {
             throw LogsError(.invalidJob, "queued job is not valid JSON")
         }
+        try self.init(jsonValue: value)
+    }
+
+    /// Reads a job from Sidekiq's JSON object, already parsed by the caller.
+    ///
+    /// - Throws: `LogsError` with code `.invalidJob` naming the missing or mistyped field.
+    public init(jsonValue value: JSONValue) throws {
         guard let members = value.objectValue else { throw LogsError(.invalidJob, "queued job is not a JSON object") }
         guard let className = members["class"]?.stringValue else { throw Self.missing("class") }
         guard let args = members["args"]?.arrayValue else { throw Self.missing("args") }
