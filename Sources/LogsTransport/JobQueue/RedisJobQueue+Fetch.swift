@@ -76,7 +76,7 @@ extension RedisJobQueue {
     private func reserved(_ payload: String) async throws -> ReservedJob? {
         let job: Job
         do {
-            job = try Job(jsonData: Data(payload.utf8))
+            job = try SidekiqJobJSON.job(from: payload)
         } catch {
             logger.error(
                 "queued job is not a valid Sidekiq job; moved to the dead set", metadata: ["error": "\(error)"])

@@ -44,6 +44,6 @@ extension RedisJobQueue {
     }
 
     private static func job(from payload: String) -> Job? {
-        try? Job(jsonData: Data(payload.utf8))
+        try? SidekiqJobJSON.job(from: payload)
     }
 }

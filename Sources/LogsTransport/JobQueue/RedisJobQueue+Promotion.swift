@@ -38,7 +38,7 @@ extension RedisJobQueue {
     /// Returns the member, the job to push with `enqueued_at` set to `now`, and its queue name, or
     /// an empty queue name for a member that is not a job.
     private func promotionTriple(_ member: String, now: Date) -> [String] {
-        guard var job = try? Job(jsonData: Data(member.utf8)) else {
+        guard var job = try? SidekiqJobJSON.job(from: member) else {
             logger.error("scheduled job is not a valid Sidekiq job; moved to the dead set")
             return [member, member, ""]
         }

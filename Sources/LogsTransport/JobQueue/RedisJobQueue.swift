@@ -176,7 +176,7 @@ public final class RedisJobQueue: JobQueue, Sendable {
     // MARK: - Encoding
 
     static func serialize(_ job: Job) -> String {
-        String(decoding: job.jsonData(), as: UTF8.self)
+        SidekiqJobJSON.payload(of: job)
     }
 
     /// A sorted-set score: seconds since 1970 with a fraction, as Sidekiq writes them.
