@@ -81,6 +81,7 @@ public final class RedisJobQueue: JobQueue, Sendable {
     let clock: any LogsClock
     let logger: Logger
     let state = Mutex(State())
+    let acknowledgements = RedisAcknowledgementBatcher()
 
     public init(
         pool: RedisConnectionPool, namespace: String = "", settings: Settings = Settings(),
@@ -139,8 +140,9 @@ public final class RedisJobQueue: JobQueue, Sendable {
 
     // MARK: - Finishing a job
 
+    /// Removes the job from the in-progress list, in one pipeline with concurrent acknowledgements.
     public func acknowledge(_ job: ReservedJob) async throws {
-        _ = try await pool.send("LREM", keys.inProgress(identity), "-1", job.payload)
+        try await acknowledgements.acknowledge(job.payload, in: keys.inProgress(identity), pool: pool)
     }
 
     public func requeue(_ job: ReservedJob) async throws {

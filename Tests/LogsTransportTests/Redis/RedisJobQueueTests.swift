@@ -310,4 +310,58 @@ struct RedisJobQueueTests {
         for queue in queues { try await queue.close() }
         try await cleanUp()
     }
+
+    @Test("concurrent acknowledgements all land")
+    func concurrentAcknowledgementsAllLand() async throws {
+        let settings = RedisJobQueue.Settings(promotionInterval: .zero, prefetch: 50)
+        let queue = RedisJobQueue(pool: pool, namespace: namespace, settings: settings, logger: Logger(label: "test"))
+        try await queue.push((0..<200).map { Self.archiveJob(Int64($0)) })
+        var reserved: [ReservedJob] = []
+        while let job = try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero) {
+            reserved.append(job)
+        }
+        #expect(reserved.count == 200)
+        #expect(try await queue.inProgressPayloads().count == 200)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for job in reserved {
+                group.addTask { try await queue.acknowledge(job) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await queue.inProgressPayloads().isEmpty)
+        try await queue.close()
+        try await cleanUp()
+    }
+
+    @Test("concurrent acknowledgements report errors")
+    func concurrentAcknowledgementsReportErrors() async throws {
+        let queue = makeQueue()
+        try await queue.push((0..<20).map { Self.archiveJob(Int64($0)) })
+        var reserved: [ReservedJob] = []
+        for _ in 0..<20 {
+            reserved.append(try #require(try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero)))
+        }
+        // The in-progress list replaced by a string makes every LREM fail with WRONGTYPE.
+        _ = try await pool.send("SET", queue.keys.inProgress(queue.identity), "not a list")
+
+        let failures = await withTaskGroup(of: RedisError?.self) { group in
+            for job in reserved {
+                group.addTask {
+                    do {
+                        try await queue.acknowledge(job)
+                        return nil
+                    } catch {
+                        return error as? RedisError
+                    }
+                }
+            }
+            return await group.reduce(into: [RedisError]()) { if let error = $1 { $0.append(error) } }
+        }
+        #expect(failures.count == 20)
+        #expect(failures.allSatisfy { $0.code == .serverError })
+        _ = try await pool.send("DEL", queue.keys.inProgress(queue.identity))
+        try await queue.close()
+        try await cleanUp()
+    }
 }
