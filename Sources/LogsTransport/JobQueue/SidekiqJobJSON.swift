@@ -7,7 +7,7 @@ import LogsCore
 /// The output equals `Job.jsonData()` byte for byte, and `job(from:)` returns what
 /// `Job(jsonData:)` returns for every input. Rare shapes that `JSONValueReader` leaves undecided
 /// go through `Job(jsonData:)` itself. In a release build Foundation took about 45 µs to read and
-/// 22 µs to write a small job, which capped the queue at a few thousand jobs per second per core.
+/// 22 µs to write a small job, so about 67 µs of CPU time per job went to JSON alone.
 enum SidekiqJobJSON {
     /// Returns the job's JSON, the same bytes as `Job.jsonData()`.
     static func payload(of job: Job) -> String {
