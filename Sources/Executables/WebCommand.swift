@@ -77,6 +77,10 @@ enum WebCommand {
     /// Builds the web pipeline: Redis for the queue and coordination, PostgreSQL for the store, and
     /// the archive and Pusher that the configuration sets.
     ///
+    /// The maintenance switch and the ignored ids are read from Redis at most once a second (per id
+    /// for the ignored ids), so a change made with redis-cli or by another process takes effect in
+    /// web up to a second later.
+    ///
     /// - Throws: `ConfigurationError`, `RedisError`, or the archive's and Pusher's configuration
     ///   errors.
     static func makePipeline(configuration: LogsConfiguration) throws -> Pipeline {
@@ -94,9 +98,11 @@ enum WebCommand {
             store: components.store, archive: components.archive,
             queue: RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger),
             pusher: components.pusher, liveStream: nil, presence: RedisChannelPresence(pool: pool),
-            maintenance: RedisMaintenanceSwitch(pool: pool), lock: RedisLock(pool: pool),
+            maintenance: CachedMaintenanceSwitch(RedisMaintenanceSwitch(pool: pool), maximumAge: .seconds(1)),
+            lock: RedisLock(pool: pool),
             logIDCache: InMemoryLogIDCache(capacity: max(1, configuration.logs.cacheSizeBytes / 64)),
-            ignoredIDs: RedisIgnoredIDs(pool: pool), clock: SystemClock(), configuration: configuration,
+            ignoredIDs: CachedIgnoredIDs(RedisIgnoredIDs(pool: pool), maximumAge: .seconds(1)), clock: SystemClock(),
+            configuration: configuration,
             logger: logger, metrics: metrics)
     }
 
