@@ -89,7 +89,8 @@ let package = Package(
             exclude: ["Ruby"]
         ),
         .testTarget(
-            name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP", "TestSupport"], exclude: ["Fixtures"]),
+            name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP", "LogsTransport", "TestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "ExecutablesTests", dependencies: ["LogsCore", "CommandLineSupport"]),
     ],
     swiftLanguageModes: [.v6]

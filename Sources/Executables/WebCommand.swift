@@ -9,8 +9,9 @@ import LogsTransport
 /// `travis-logs web [--port N]`: the HTTP API.
 ///
 /// Logs and parts are read from PostgreSQL through `DATABASE_URL`. Parts received go to the Redis
-/// queues at `REDIS_URL`, where workers store and forward them, and the stream endpoint reads the
-/// stored parts. `BIND_ADDRESS` (default `0.0.0.0`) and `--port` or `PORT` (default 5555) choose
+/// queues at `REDIS_URL`, where workers store and forward them. The stream endpoint gets the
+/// parts that workers forward from the Redis pub/sub channel `logs:live-parts`, on one subscriber
+/// connection. `BIND_ADDRESS` (default `0.0.0.0`) and `--port` or `PORT` (default 5555) choose
 /// where it listens. SIGTERM or SIGINT stops accepting connections, lets requests in progress
 /// finish, and exits 0.
 enum WebCommand {
@@ -18,12 +19,16 @@ enum WebCommand {
     static func run(_ options: ServiceOptions) -> Never {
         let environment = ProcessInfo.processInfo.environment
         let pipeline: Pipeline
+        let liveEvents: RedisLiveEventSource
         var server = HTTPServerConfiguration()
         do {
             let configuration = try LogsConfiguration(environment: environment)
             pipeline = try makePipeline(configuration: configuration)
+            liveEvents = RedisLiveEventSource(
+                endpoint: try RedisEndpoint(url: configuration.redisURL, usesTLS: configuration.redisSSL),
+                store: pipeline.store, logger: pipeline.logger)
             server.port = options.port ?? configuration.port
-            server.bindAddress = environment["BIND_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0"
+            server.bindAddress = configuration.bindAddress
         } catch {
             CommandLineTool.fail("web cannot start: \(error)")
         }
@@ -33,8 +38,8 @@ enum WebCommand {
         let done = DispatchSemaphore(value: 0)
         let failure = Failure()
         Task {
+            liveEvents.start()
             do {
-                let liveEvents = PollingLiveEventSource(store: pipeline.store, logger: pipeline.logger)
                 try await serve(
                     pipeline: pipeline, server: server, liveEvents: liveEvents, version: CommandLineTool.version
                 ) {
@@ -43,6 +48,7 @@ enum WebCommand {
             } catch {
                 failure.message = "\(error)"
             }
+            liveEvents.stop()
             done.signal()
         }
         done.wait()
@@ -71,6 +77,10 @@ enum WebCommand {
     /// Builds the web pipeline: Redis for the queue and coordination, PostgreSQL for the store, and
     /// the archive and Pusher that the configuration sets.
     ///
+    /// The maintenance switch and the ignored ids are read from Redis at most once a second (per id
+    /// for the ignored ids), so a change made with redis-cli or by another process takes effect in
+    /// web up to a second later.
+    ///
     /// - Throws: `ConfigurationError`, `RedisError`, or the archive's and Pusher's configuration
     ///   errors.
     static func makePipeline(configuration: LogsConfiguration) throws -> Pipeline {
@@ -88,9 +98,11 @@ enum WebCommand {
             store: components.store, archive: components.archive,
             queue: RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger),
             pusher: components.pusher, liveStream: nil, presence: RedisChannelPresence(pool: pool),
-            maintenance: RedisMaintenanceSwitch(pool: pool), lock: RedisLock(pool: pool),
+            maintenance: CachedMaintenanceSwitch(RedisMaintenanceSwitch(pool: pool), maximumAge: .seconds(1)),
+            lock: RedisLock(pool: pool),
             logIDCache: InMemoryLogIDCache(capacity: max(1, configuration.logs.cacheSizeBytes / 64)),
-            ignoredIDs: RedisIgnoredIDs(pool: pool), clock: SystemClock(), configuration: configuration,
+            ignoredIDs: CachedIgnoredIDs(RedisIgnoredIDs(pool: pool), maximumAge: .seconds(1)), clock: SystemClock(),
+            configuration: configuration,
             logger: logger, metrics: metrics)
     }
 

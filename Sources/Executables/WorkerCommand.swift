@@ -49,9 +49,11 @@ enum WorkerCommand {
         let components = try ProductionComponents(
             configuration: configuration, applicationName: "travis-logs-worker",
             statementTimeout: PostgresConfiguration.workerStatementTimeout, logger: logger, metrics: metrics)
+        // Parts forwarded by logs.pusher_forwarding jobs are published for the stream clients of
+        // every web process.
         let pipeline = Pipeline(
             store: components.store, archive: components.archive, queue: queue, pusher: components.pusher,
-            liveStream: nil,
+            liveStream: RedisLiveBroadcaster(pool: pool),
             presence: RedisChannelPresence(pool: pool), maintenance: RedisMaintenanceSwitch(pool: pool),
             lock: RedisLock(pool: pool),
             logIDCache: InMemoryLogIDCache(capacity: max(1, configuration.logs.cacheSizeBytes / 64)),

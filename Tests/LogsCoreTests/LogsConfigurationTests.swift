@@ -18,6 +18,7 @@ struct LogsConfigurationTests {
         #expect(config.authToken == nil)
         #expect(config.jwtRSAPublicKey == nil)
         #expect(config.port == 5555)
+        #expect(config.bindAddress == "0.0.0.0")
         #expect(config.pgbouncerPreparedStatements == true)
         #expect(config.logLevel == .info)
         #expect(config.channelsExistenceCheck == true)
@@ -141,6 +142,7 @@ struct LogsConfigurationTests {
             "REDIS_URL": "rediss://cache:6380/2",
             "REDIS_SSL": "true",
             "PORT": " 8080 ",
+            "BIND_ADDRESS": " 127.0.0.1 ",
             "PGBOUNCER_PREPARED_STATEMENTS": "false",
             "TRAVIS_LOG_LEVEL": "WARN",
             "TRAVIS_CHANNELS_EXISTENCE_CHECK": "no",
@@ -163,6 +165,7 @@ struct LogsConfigurationTests {
         #expect(config.redisURL == "rediss://cache:6380/2")
         #expect(config.redisSSL == true)
         #expect(config.port == 8080)
+        #expect(config.bindAddress == "127.0.0.1")
         #expect(config.pgbouncerPreparedStatements == false)
         #expect(config.logLevel == .warning)
         #expect(config.channelsExistenceCheck == false)

@@ -24,6 +24,22 @@ struct TimestampFormatTests {
         #expect(TimestampFormat.apiString(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29 00:00:00 UTC")
     }
 
+    @Test("apiString matches Calendar on random times")
+    func apiStringMatchesCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1000 {
+            // From 1970 to about 2200, with fractions of a second.
+            let date = Date(timeIntervalSince1970: Double.random(in: 0..<7_300_000_000, using: &generator))
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            let expected = String(
+                format: "%04d-%02d-%02d %02d:%02d:%02d UTC", parts.year!, parts.month!, parts.day!, parts.hour!,
+                parts.minute!, parts.second!)
+            #expect(TimestampFormat.apiString(date) == expected, "at \(date.timeIntervalSince1970)")
+        }
+    }
+
     @Test("parse reads ISO 8601 without fractional seconds")
     func parseISO() {
         #expect(TimestampFormat.parse("2026-12-04T10:06:07Z") == Self.instant)

@@ -22,8 +22,10 @@ final class APITestServer: Sendable {
     var liveStream: InMemoryLiveStream { pipeline.liveStream as! InMemoryLiveStream }
 
     init(
-        authToken: String? = APITestServer.authToken, publicKey: Bool = true,
-        configure: (inout LogsConfiguration) -> Void = { _ in }, settings: LogsAPI.Settings = LogsAPI.Settings(),
+        authToken: String? = APITestServer.authToken, publicKey: Bool = true, clock: any LogsClock = SystemClock(),
+        configure: (inout LogsConfiguration) -> Void = { _ in },
+        liveEvents: (Pipeline) -> (any LiveEventSource)? = { _ in nil },
+        settings: LogsAPI.Settings = LogsAPI.Settings(),
         server serverConfiguration: HTTPServerConfiguration = HTTPServerConfiguration()
     ) throws {
         var configuration = LogsConfiguration.defaults
@@ -35,8 +37,8 @@ final class APITestServer: Sendable {
         let logs = RecordingLogHandler()
         self.logs = logs
         let logger = Logger(label: "test") { _ in logs }
-        pipeline = Pipeline.inMemory(configuration: configuration, logger: logger)
-        let api = try LogsAPI.configured(pipeline: pipeline, settings: settings)
+        pipeline = Pipeline.inMemory(configuration: configuration, clock: clock, logger: logger)
+        let api = try LogsAPI.configured(pipeline: pipeline, liveEvents: liveEvents(pipeline), settings: settings)
         var serverSettings = serverConfiguration
         serverSettings.port = 0
         serverSettings.bindAddress = "127.0.0.1"

@@ -30,6 +30,40 @@ struct LogPartRoutesTests {
         #expect(await server.queue.jobs(in: "logs.pusher_forwarding").count == 1)
     }
 
+    @Test("concurrent PUTs each queue their part once")
+    func concurrentPutsQueueEachPartOnce() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        let body = try JSONSerialization.data(withJSONObject: Self.partBody())
+        let port = server.port
+        let clients = (0..<8).map { ThreadExecutor(name: "put-client-\($0)") }
+        defer {
+            for client in clients { client.shutdown() }
+        }
+        let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for (index, client) in clients.enumerated() {
+                group.addTask {
+                    try await client.run {
+                        try (1...5).map { round in
+                            let number = index * 5 + round
+                            let headers = ["Authorization": "token \(APITestServer.authToken)"]
+                            return try LoopbackHTTPClient.request(
+                                "PUT", "/log-parts/42/\(number)", port: port, headers: headers, body: body
+                            ).status
+                        }
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(statuses.count == 40)
+        #expect(statuses.allSatisfy { $0 == 204 })
+        let queued = await server.queue.jobs(in: "log_parts").flatMap { $0.args.first?.arrayValue ?? [] }
+        let numbers = queued.compactMap { $0["number"]?.integerValue }.sorted()
+        #expect(numbers == (1...40).map { Int64($0) })
+        #expect(await server.queue.jobs(in: "logs.pusher_forwarding").count == 40)
+    }
+
     @Test(
         "PUT /log-parts rejects bad tokens with 403",
         arguments: [

@@ -38,6 +38,24 @@ struct ServerTests {
         #expect(body["greeting"] as? String == "hello, human 👋!")
     }
 
+    @Test("uptime now is the wall clock")
+    func uptimeNowIsWallClock() async throws {
+        let clock = ManualClock(now: Date(timeIntervalSince1970: 1_000_000_000))
+        let server = try APITestServer(clock: clock)
+        defer { Task { await server.stop() } }
+        clock.advance(by: .seconds(90))
+        let before = Date()
+        let response = try await server.send("GET", "/uptime")
+        let after = Date()
+        let body = try response.json()
+        let now = try #require(body["now"] as? String)
+        let parsed = try #require(TimestampFormat.parse(now), "unparsable now: \(now)")
+        // The format has whole seconds, so the bounds are widened to whole seconds.
+        #expect(parsed >= before.addingTimeInterval(-1))
+        #expect(parsed <= after.addingTimeInterval(1))
+        #expect(body["uptime"] as? Double == 90)
+    }
+
     @Test("body over the limit returns 413")
     func bodyOverLimit() async throws {
         let server = try APITestServer(settings: LogsAPI.Settings(maximumLogBodySize: 1000, maximumPartBodySize: 100))

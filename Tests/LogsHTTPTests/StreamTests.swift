@@ -126,28 +126,3 @@ struct StreamTests {
         #expect(response.status == 400)
     }
 }
-
-@Suite("Polling live event source")
-struct PollingLiveEventSourceTests {
-    @Test("polling yields stored parts until final")
-    func yieldsStoredParts() async throws {
-        let store = InMemoryPartStore()
-        let source = PollingLiveEventSource(
-            store: store, interval: .milliseconds(10), logger: Logger(label: "test") { _ in RecordingLogHandler() })
-        let events = source.subscribe(jobID: JobID(7))
-        let logID = try await store.findOrCreateLog(jobID: JobID(7), at: Date())
-        try await store.insertParts([NewLogPart(logID: logID, number: 0, content: "a", isFinal: false)], at: Date())
-        var received: [Int] = []
-        for await event in events {
-            received.append(event.number)
-            if event.number == 0 {
-                try await store.insertParts(
-                    [
-                        NewLogPart(logID: logID, number: 1, content: "b", isFinal: false),
-                        NewLogPart(logID: logID, number: 2, content: "", isFinal: true),
-                    ], at: Date())
-            }
-        }
-        #expect(received == [0, 1, 2])
-    }
-}

@@ -14,7 +14,7 @@ extension TravisLogsCommands {
         ],
         environment: environment(
             storageAndQueueVariables + [
-                "AUTH_TOKEN", "JWT_RSA_PUBLIC_KEY", "PORT", "TRAVIS_LOGS_ARCHIVE_SPOOFING_*",
+                "AUTH_TOKEN", "BIND_ADDRESS", "JWT_RSA_PUBLIC_KEY", "PORT", "TRAVIS_LOGS_ARCHIVE_SPOOFING_*",
                 "TRAVIS_LOGS_CACHE_SIZE_BYTES", "TRAVIS_PUSHER_KEY",
                 "TRAVIS_PUSHER_SECRET", "PUSHER_SECURE",
             ]))

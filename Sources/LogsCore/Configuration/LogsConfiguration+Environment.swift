@@ -50,6 +50,7 @@ extension LogsConfiguration {
             jwtRSAPublicKey = nil
         }
         port = try reader.integer("PORT", default: port, in: 1...65535)
+        bindAddress = reader.string("BIND_ADDRESS", default: bindAddress).trimmingCharacters(in: .whitespaces)
         pgbouncerPreparedStatements = try reader.bool(
             "PGBOUNCER_PREPARED_STATEMENTS",
             default: pgbouncerPreparedStatements

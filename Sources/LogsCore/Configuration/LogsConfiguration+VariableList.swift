@@ -20,6 +20,9 @@ extension LogsConfiguration {
             $0.jwtRSAPublicKey ?? ""
         },
         Variable("PORT", "TCP port of the HTTP API, 1 to 65535") { String($0.port) },
+        Variable("BIND_ADDRESS", "IPv4 address the HTTP API listens on; 0.0.0.0 means every interface") {
+            $0.bindAddress
+        },
         Variable(
             "PGBOUNCER_PREPARED_STATEMENTS",
             "Uses named prepared statements; set false behind PgBouncer in transaction pooling mode"

@@ -26,6 +26,8 @@ public struct LogsConfiguration: Sendable, Equatable {
     public var jwtRSAPublicKey: String?
     /// The TCP port of the HTTP API.
     public var port = 5555
+    /// The IP address the HTTP API listens on; `0.0.0.0` means every IPv4 interface.
+    public var bindAddress = "0.0.0.0"
     /// Whether the PostgreSQL store may use named prepared statements; PgBouncer in transaction
     /// pooling mode needs `false`.
     public var pgbouncerPreparedStatements = true

@@ -51,6 +51,9 @@ enum JSONWriter {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
+            // One allocation for the common case of few escapes, instead of doubling the array
+            // several times while a 50 KB log is copied in.
+            bytes.reserveCapacity(bytes.count + utf8.count + 16)
             var runStart = 0
             for index in 0..<utf8.count {
                 let byte = utf8[index]
@@ -65,15 +68,25 @@ enum JSONWriter {
     }
 
     private static func appendEscape(for byte: UInt8, into bytes: inout [UInt8]) {
+        let shortForm: UInt8?
         switch byte {
-        case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
-        case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
-        case 0x0A: bytes.append(contentsOf: #"\n"#.utf8)
-        case 0x0D: bytes.append(contentsOf: #"\r"#.utf8)
-        case 0x09: bytes.append(contentsOf: #"\t"#.utf8)
-        case 0x08: bytes.append(contentsOf: #"\b"#.utf8)
-        case 0x0C: bytes.append(contentsOf: #"\f"#.utf8)
-        default: bytes.append(contentsOf: String(format: "\\u%04x", byte).utf8)
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): shortForm = byte
+        case 0x0A: shortForm = UInt8(ascii: "n")
+        case 0x0D: shortForm = UInt8(ascii: "r")
+        case 0x09: shortForm = UInt8(ascii: "t")
+        case 0x08: shortForm = UInt8(ascii: "b")
+        case 0x0C: shortForm = UInt8(ascii: "f")
+        default: shortForm = nil
         }
+        bytes.append(UInt8(ascii: "\\"))
+        if let shortForm {
+            bytes.append(shortForm)
+            return
+        }
+        // Only bytes below 0x20 get here, so the code is `\u00` and two hexadecimal digits.
+        let hexDigits = Array("0123456789abcdef".utf8)
+        bytes.append(contentsOf: "u00".utf8)
+        bytes.append(hexDigits[Int(byte >> 4)])
+        bytes.append(hexDigits[Int(byte & 0x0F)])
     }
 }

@@ -69,7 +69,7 @@ extension LogsAPI {
         let content = try base64Content(body["content"], description: "content")
         let part = RawLogPart(
             jobID: jobID, log: content, number: number, isFinal: body["final"] == .bool(true), encoding: "base64")
-        try await pipeline.enqueue([part])
+        try await partBatcher.enqueue([part])
         return .empty(204)
     }
 

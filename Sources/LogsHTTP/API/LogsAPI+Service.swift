@@ -19,8 +19,9 @@ extension LogsAPI {
     /// `GET /uptime`: `{uptime, greeting, pong, now, version}`.
     ///
     /// `pong` is `PONG` when reading the maintenance switch, a Redis call in production, works.
-    // NOTE: the original also reads `now` from PostgreSQL; the PartStore protocol has no such
-    // call, so `now` is this process's clock.
+    /// `now` is the wall-clock time in UTC, whatever clock the pipeline runs on.
+    // NOTE: the original reads `now` from PostgreSQL (`select now()`), so it differs from this
+    // value by the skew between this host's clock and the database server's.
     private func uptime() async throws -> HTTPResponse {
         let pong: String
         do {
@@ -31,10 +32,10 @@ extension LogsAPI {
                 "uptime check could not read the maintenance switch", metadata: ["error": "\(error)"])
             return .error(503, "the maintenance switch cannot be read: \(error)")
         }
-        let now = pipeline.clock.now()
+        let uptime = pipeline.clock.now().timeIntervalSince(bootTime)
         return .json([
-            "uptime": .double(now.timeIntervalSince(bootTime)), "greeting": "hello, human 👋!", "pong": .string(pong),
-            "now": LogJSON.time(now), "version": .string(settings.version),
+            "uptime": .double(uptime), "greeting": "hello, human 👋!", "pong": .string(pong),
+            "now": LogJSON.time(Date()), "version": .string(settings.version),
         ])
     }
 

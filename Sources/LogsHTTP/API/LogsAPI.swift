@@ -37,6 +37,8 @@ public struct LogsAPI: Sendable {
     let webhookVerifier: PusherWebhookVerifier?
     let settings: Settings
     let bootTime: Date
+    /// Queues the parts of concurrent `PUT /log-parts/:job_id/:number` requests in one call.
+    let partBatcher: PartBatcher
 
     /// - Parameters:
     ///   - authenticator: checks `Authorization` headers; see `Authenticator`.
@@ -53,6 +55,7 @@ public struct LogsAPI: Sendable {
         self.webhookVerifier = webhookVerifier
         self.settings = settings
         self.bootTime = pipeline.clock.now()
+        self.partBatcher = PartBatcher(pipeline: pipeline)
     }
 
     /// Builds the API from the pipeline's configuration: `AUTH_TOKEN`, `JWT_RSA_PUBLIC_KEY` and the

@@ -1,0 +1,189 @@
+import Foundation
+import LogsCore
+import LogsHTTP
+import LogsTransport
+import Testing
+
+/// The stream endpoint fed by Redis pub/sub: parts forwarded by one pipeline reach the stream
+/// clients of a server built on other Redis connections.
+@Suite(
+    "Live stream over Redis pub/sub",
+    .enabled(
+        if: ProcessInfo.processInfo.environment["REDIS_URL"] != nil
+            || ProcessInfo.processInfo.environment["CI"] == "true",
+        "REDIS_URL is unset; run script/test, or script/services/redis start DIR"))
+struct RedisStreamTests {
+    static let jobID = JobID(42)
+
+    /// Reconnect delays short enough for a test, and a quiet logger.
+    static let settings = RedisConnectionPool.Settings(
+        size: 2, reconnectInitialDelay: .milliseconds(50), reconnectMaximumDelay: .milliseconds(500))
+
+    static func redisURL() throws -> String {
+        try #require(
+            ProcessInfo.processInfo.environment["REDIS_URL"],
+            "REDIS_URL is unset under CI=true: script/services/redis did not run")
+    }
+
+    /// Returns a channel that no other test run publishes on, because pub/sub channels span all databases.
+    static func uniqueChannel() -> String {
+        "test-live-parts-\(UUID().uuidString.prefix(8))"
+    }
+
+    /// Makes a pipeline apart from the server's, whose forwarder publishes on `channel`.
+    static func forwardingPipeline(pool: RedisConnectionPool, channel: String) -> Pipeline {
+        Pipeline.inMemory(
+            configuration: .defaults, liveStream: RedisLiveBroadcaster(pool: pool, channel: channel),
+            logger: Logger(label: "forwarder") { _ in RecordingLogHandler() })
+    }
+
+    static func part(_ number: Int, _ text: String, final: Bool = false) -> RawLogPart {
+        RawLogPart(
+            jobID: jobID, log: Data(text.utf8).base64EncodedString(), number: .number(number), isFinal: final,
+            encoding: "base64")
+    }
+
+    /// Waits until Redis counts `count` subscribers of `channel`.
+    static func waitForRedisSubscribers(_ count: Int, channel: String, pool: RedisConnectionPool) async throws {
+        for _ in 0..<400 {
+            let reply = try? await pool.send("PUBSUB", "NUMSUB", channel)
+            if reply?.arrayValue?.last?.integerValue == Int64(count) { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        Issue.record("channel \(channel) never had \(count) subscribers")
+    }
+
+    static func waitForStreamClient(_ source: RedisLiveEventSource) async throws {
+        for _ in 0..<400 {
+            if source.subscriberCount(jobID: jobID) == 1 { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the stream endpoint never subscribed to job \(jobID)")
+    }
+
+    static func makeServer(
+        url: String, channel: String, logs: RecordingLogHandler = RecordingLogHandler()
+    ) throws -> (APITestServer, RedisLiveEventSource) {
+        let endpoint = try RedisEndpoint(url: url)
+        let holder = SourceHolder()
+        let server = try APITestServer(liveEvents: { pipeline in
+            let source = RedisLiveEventSource(
+                endpoint: endpoint, channel: channel, settings: settings, store: pipeline.store,
+                logger: Logger(label: "web") { _ in logs })
+            holder.source = source
+            return source
+        })
+        let source = try #require(holder.source)
+        source.start()
+        return (server, source)
+    }
+
+    @Test("part forwarded elsewhere reaches SSE client")
+    func forwardedPartReachesClient() async throws {
+        let url = try Self.redisURL()
+        let channel = Self.uniqueChannel()
+        let (server, source) = try Self.makeServer(url: url, channel: channel)
+        defer {
+            source.stop()
+            Task { await server.stop() }
+        }
+        let pool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: url), settings: Self.settings, logger: Logger(label: "test"))
+        defer { pool.close() }
+        try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+        let logID = await server.store.findOrCreateLog(jobID: Self.jobID, at: Date())
+        await server.store.insertParts(
+            [NewLogPart(logID: logID, number: 0, content: "stored ", isFinal: false)], at: Date())
+
+        async let response = StreamTests.readStream(server)
+        try await Self.waitForStreamClient(source)
+        let forwarding = Self.forwardingPipeline(pool: pool, channel: channel)
+        await forwarding.forwarder.forward([Self.part(1, "live one "), Self.part(2, "live two ")])
+        await forwarding.forwarder.forward([Self.part(3, "", final: true)])
+
+        let stream = try await response
+        let events = StreamTests.events(stream.text)
+        #expect(events.map(\.id) == ["0", "1", "2", "3", nil])
+        #expect(events.map(\.event) == ["part", "part", "part", "part", "end"])
+        #expect(stream.text.contains(#""_log":"stored ""#))
+        #expect(stream.text.contains(#""_log":"live two ""#))
+        #expect(source.subscriberCount(jobID: Self.jobID) == 0)
+    }
+
+    @Test("Redis restart: subscriber reconnects")
+    func redisRestartSubscriberReconnects() async throws {
+        let redis = try RestartableRedisServer()
+        defer { redis.stop() }
+        let channel = Self.uniqueChannel()
+        let logs = RecordingLogHandler()
+        let (server, source) = try Self.makeServer(url: redis.url, channel: channel, logs: logs)
+        defer {
+            source.stop()
+            Task { await server.stop() }
+        }
+        let pool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: redis.url), settings: Self.settings, logger: Logger(label: "test"))
+        defer { pool.close() }
+        try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+
+        async let response = StreamTests.readStream(server)
+        try await Self.waitForStreamClient(source)
+        let forwarding = Self.forwardingPipeline(pool: pool, channel: channel)
+        await forwarding.forwarder.forward([Self.part(0, "before ")])
+
+        redis.stop()
+        // A part stored while the subscription is down reaches the client from the store.
+        let logID = await server.store.findOrCreateLog(jobID: Self.jobID, at: Date())
+        await server.store.insertParts(
+            [NewLogPart(logID: logID, number: 1, content: "during ", isFinal: false)], at: Date())
+        try await Task.sleep(for: .milliseconds(300))
+        try redis.start()
+        // The test pool's connections broke too, so NUMSUB is retried until they reconnect.
+        try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+        await forwarding.forwarder.forward([Self.part(2, "after "), Self.part(3, "", final: true)])
+
+        let stream = try await response
+        let events = StreamTests.events(stream.text)
+        #expect(events.map(\.id) == ["0", "1", "2", "3", nil])
+        #expect(stream.text.contains(#""_log":"during ""#))
+        #expect(stream.text.contains(#""_log":"after ""#))
+        let messages = logs.entries.map(\.message)
+        #expect(messages.contains("the Redis subscription was lost, reconnecting"))
+        #expect(messages.filter { $0 == "subscribed to a Redis channel" }.count == 2)
+    }
+
+    @Test("malformed channel message is skipped")
+    func malformedMessageSkipped() async throws {
+        let url = try Self.redisURL()
+        let channel = Self.uniqueChannel()
+        let logs = RecordingLogHandler()
+        let (server, source) = try Self.makeServer(url: url, channel: channel, logs: logs)
+        defer {
+            source.stop()
+            Task { await server.stop() }
+        }
+        let pool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: url), settings: Self.settings, logger: Logger(label: "test"))
+        defer { pool.close() }
+        try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+        async let response = StreamTests.readStream(server)
+        try await Self.waitForStreamClient(source)
+        _ = try await pool.send("PUBLISH", channel, "not json")
+        _ = try await pool.send("PUBLISH", channel, #"{"id": 42, "number": 0}"#)
+        let forwarding = Self.forwardingPipeline(pool: pool, channel: channel)
+        await forwarding.forwarder.forward([Self.part(0, "", final: true)])
+
+        let events = StreamTests.events(try await response.text)
+        #expect(events.map(\.id) == ["0", nil])
+        let skipped = logs.entries.filter { $0.message == "skipped a live message that is not a log part event" }
+        #expect(skipped.count == 2)
+    }
+}
+
+/// The source that `APITestServer`'s factory made, read back after the server is built.
+///
+/// `@unchecked Sendable`: the factory runs synchronously inside `APITestServer.init`, which
+/// finishes before the test reads `source`.
+private final class SourceHolder: @unchecked Sendable {
+    var source: RedisLiveEventSource?
+}

@@ -1,0 +1,106 @@
+import LogsCore
+import Synchronization
+import Testing
+
+@testable import LogsTransport
+
+/// The caches that keep `web` from reading the maintenance switch and the ignored ids from Redis
+/// on every request.
+@Suite("Cached maintenance switch and ignored ids")
+struct CachedCoordinationTests {
+    /// Counts the reads that reach the wrapped implementation.
+    final class CountingSwitch: MaintenanceSwitch {
+        let wrapped = InMemoryMaintenanceSwitch()
+        let reads = Atomic<Int>(0)
+
+        func remainingTime() async throws -> Duration? {
+            reads.add(1, ordering: .relaxed)
+            return await wrapped.remainingTime()
+        }
+
+        func enable(for duration: Duration) async throws { await wrapped.enable(for: duration) }
+
+        func disable() async throws { await wrapped.disable() }
+    }
+
+    final class CountingIgnoredIDs: IgnoredIDs {
+        let wrapped = InMemoryIgnoredIDs()
+        let reads = Atomic<Int>(0)
+
+        func isIgnored(jobID: JobID) async throws -> Bool {
+            reads.add(1, ordering: .relaxed)
+            return await wrapped.isIgnored(jobID: jobID)
+        }
+
+        func isIgnored(logID: LogID) async throws -> Bool {
+            reads.add(1, ordering: .relaxed)
+            return await wrapped.isIgnored(logID: logID)
+        }
+    }
+
+    @Test("switch read once within maximum age")
+    func switchReadOnce() async throws {
+        let counting = CountingSwitch()
+        let cached = CachedMaintenanceSwitch(counting, maximumAge: .seconds(60))
+        for _ in 0..<5 { #expect(try await cached.remainingTime() == nil) }
+        #expect(counting.reads.load(ordering: .relaxed) == 1)
+    }
+
+    @Test("enable through the cache takes effect at once")
+    func enableDropsReading() async throws {
+        let counting = CountingSwitch()
+        let cached = CachedMaintenanceSwitch(counting, maximumAge: .seconds(60))
+        #expect(try await cached.remainingTime() == nil)
+        try await cached.enable(for: .seconds(30))
+        let remaining = try #require(try await cached.remainingTime())
+        #expect(remaining > .seconds(25))
+        #expect(remaining <= .seconds(30))
+        await #expect(throws: LogsError.self) { try await cached.checkAvailable() }
+        try await cached.disable()
+        #expect(try await cached.remainingTime() == nil)
+    }
+
+    @Test("switch reread after maximum age")
+    func switchRereadAfterMaximumAge() async throws {
+        let counting = CountingSwitch()
+        let cached = CachedMaintenanceSwitch(counting, maximumAge: .milliseconds(50))
+        #expect(try await cached.remainingTime() == nil)
+        await counting.wrapped.enable(for: .seconds(30))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await cached.remainingTime() != nil)
+        #expect(counting.reads.load(ordering: .relaxed) == 2)
+    }
+
+    @Test("ignored ids cached per id")
+    func ignoredIDsCachedPerID() async throws {
+        let counting = CountingIgnoredIDs()
+        await counting.wrapped.ignore(jobID: JobID(7))
+        let cached = CachedIgnoredIDs(counting, maximumAge: .seconds(60))
+        for _ in 0..<3 {
+            #expect(try await cached.isIgnored(jobID: JobID(7)))
+            #expect(try await !cached.isIgnored(jobID: JobID(8)))
+            #expect(try await !cached.isIgnored(logID: LogID(7)))
+        }
+        #expect(counting.reads.load(ordering: .relaxed) == 3)
+    }
+
+    @Test("ignored id added later seen after maximum age")
+    func ignoredIDAddedLater() async throws {
+        let counting = CountingIgnoredIDs()
+        let cached = CachedIgnoredIDs(counting, maximumAge: .milliseconds(50))
+        #expect(try await !cached.isIgnored(logID: LogID(9)))
+        await counting.wrapped.ignore(logID: LogID(9))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await cached.isIgnored(logID: LogID(9)))
+    }
+
+    @Test("ignored ids cache bounded by capacity")
+    func ignoredIDsBounded() async throws {
+        let counting = CountingIgnoredIDs()
+        let cached = CachedIgnoredIDs(counting, maximumAge: .seconds(60), capacity: 2)
+        for id in 1...3 { _ = try await cached.isIgnored(jobID: JobID(Int64(id))) }
+        // The third result dropped the first two, so job 1 is read again.
+        _ = try await cached.isIgnored(jobID: JobID(1))
+        #expect(counting.reads.load(ordering: .relaxed) == 4)
+    }
+}
