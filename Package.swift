@@ -48,17 +48,22 @@ let package = Package(
         ),
         .target(
             name: "LogsHTTP",
-            dependencies: ["LogsCore", "CMicroHTTPD", "CCrypto"]
+            dependencies: ["LogsCore", "LogsTransport", "CMicroHTTPD", "CCrypto"]
         ),
+        // The command line parser and the definitions of the travis-logs subcommands, apart from
+        // the executable so that tests can import them. It is not a product.
+        .target(name: "CommandLineSupport", dependencies: ["LogsCore"]),
         .executableTarget(
             name: "Executables",
-            dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP"]
+            dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP", "CommandLineSupport"]
         ),
         .executableTarget(
             name: "postgres-benchmark",
             dependencies: ["LogsCore", "LogsStorage"],
             path: "Benchmarks/PostgresBenchmark"
         ),
+        // The libmicrohttpd floor that script/bench/http compares the API with.
+        .executableTarget(name: "http-floor", dependencies: ["CMicroHTTPD"], path: "Benchmarks/HTTPFloor"),
 
         .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
         // Helpers for tests that start local Python servers and oracles; used by test targets only.
@@ -89,7 +94,9 @@ let package = Package(
             // Ruby Sidekiq scripts that the compatibility tests run with `ruby`.
             exclude: ["Ruby"]
         ),
-        .testTarget(name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP"]),
+        .testTarget(
+            name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ExecutablesTests", dependencies: ["LogsCore", "CommandLineSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,55 +1,85 @@
+import CommandLineSupport
 import Foundation
 import LogsCore
 
-/// The `travis-logs` command: reads its subcommand and runs it.
+/// The `travis-logs` command: parses its subcommand's arguments and runs it.
+///
+/// Help goes to standard output with status 0. An argument error goes to standard error with
+/// status 2, as does an invalid configuration variable.
 enum CommandLineTool {
     static let version = "0.1.0"
 
-    static func main(_ arguments: [String]) {
-        let command = arguments.dropFirst().first ?? "help"
-        switch command {
-        case "version", "--version":
-            print("travis-logs \(version)")
-        case "config":
-            printConfiguration()
-        case "worker":
-            WorkerCommand.main(Array(arguments.dropFirst(2)))
-        case "drain":
-            DrainCommand.main(Array(arguments.dropFirst(2)))
-        case "help", "--help", "-h":
-            print(usage)
+    static let commands = TravisLogsCommands.commandSet
+
+    /// Runs the command line, without the program name, and exits.
+    static func main(_ arguments: [String]) -> Never {
+        let invocation: CommandSet.Invocation
+        do {
+            invocation = try commands.resolve(arguments)
+        } catch {
+            let command = arguments.first.flatMap { try? commands.command(named: $0) }
+            failUsage(commands.report(error, command: command))
+        }
+        switch invocation {
+        case .overview:
+            print(overview)
+        case .version:
+            print("\(TravisLogsCommands.programName) \(version)")
+        case .run(let parsed) where parsed.isHelpRequested:
+            print(HelpFormatter.help(for: parsed.command, programName: TravisLogsCommands.programName))
+        case .run(let parsed):
+            do {
+                try run(parsed)
+            } catch {
+                failUsage(commands.report(error, command: parsed.command))
+            }
+        }
+        exit(0)
+    }
+
+    static var overview: String {
+        HelpFormatter.overview(
+            programName: TravisLogsCommands.programName, abstract: commands.abstract, commands: commands.commands,
+            extraCommands: [("help", "Prints this overview, or the help of a subcommand.")])
+    }
+
+    private static func run(_ parsed: ParsedArguments) throws(ArgumentError) {
+        switch parsed.command.name {
+        case TravisLogsCommands.version.name:
+            print("\(TravisLogsCommands.programName) \(version)")
+        case TravisLogsCommands.config.name:
+            ConfigCommand.run(exampleEnvironment: parsed.isSet("example-env"))
+        case TravisLogsCommands.worker.name:
+            WorkerCommand.run(try WorkerOptions(parsed))
+        case TravisLogsCommands.web.name:
+            WebCommand.run(try ServiceOptions(parsed))
+        case TravisLogsCommands.drain.name:
+            _ = try ServiceOptions(parsed)
+            DrainCommand.main([])
+        case TravisLogsCommands.send.name:
+            _ = try SendOptions(parsed, environment: ProcessInfo.processInfo.environment)
+            failUnavailable(parsed.command)
         default:
-            fail("unknown command \"\(command)\"\n\(usage)")
+            _ = try ServiceOptions(parsed)
+            failUnavailable(parsed.command)
         }
     }
 
-    /// Prints every setting with its effective value, secrets masked.
-    static func printConfiguration() {
-        do {
-            let configuration = try LogsConfiguration(environment: ProcessInfo.processInfo.environment)
-            let settings = configuration.effectiveSettings()
-            let width = settings.map(\.name.count).max() ?? 0
-            for (name, value) in settings {
-                print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
-            }
-        } catch {
-            fail("\(error)")
-        }
+    /// Stops a subcommand whose process is not composed yet, after its arguments were checked.
+    ///
+    /// NOTE: sweeper, maintenance, dev and send parse and check their options,
+    /// but this build does not yet compose their processes, so they stop here with status 2.
+    private static func failUnavailable(_ command: CommandDefinition) -> Never {
+        fail("the \(command.name) process type is not available in this build of \(TravisLogsCommands.programName)")
+    }
+
+    static func failUsage(_ report: String) -> Never {
+        FileHandle.standardError.write(Data((report + "\n").utf8))
+        exit(ArgumentError.exitStatus)
     }
 
     static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("travis-logs: \(message)\n".utf8))
-        exit(2)
+        FileHandle.standardError.write(Data("\(TravisLogsCommands.programName): \(message)\n".utf8))
+        exit(ArgumentError.exitStatus)
     }
-
-    static let usage = """
-        usage: travis-logs <command>
-
-        commands:
-          config    print every setting read from the environment, secrets masked
-          drain     move log parts from RabbitMQ to the job queues (travis-logs drain --help)
-          worker    run jobs from Redis queues (travis-logs worker --help)
-          version   print the version
-          help      print this help
-        """
 }

@@ -8,22 +8,9 @@ import LogsTransport
 /// SIGTERM and SIGINT stop consuming; each consumer stores and acknowledges its current batch,
 /// closes its connection, and the process exits 0.
 enum DrainCommand {
-    static let usage = """
-        usage: travis-logs drain
-
-          Consumes reporting.jobs.logs (reporting.jobs.logs_sharded with
-          TRAVIS_LOGS_DRAIN_RABBITMQ_SHARDING=true) from RABBITMQ_URL and queues log_parts and
-          logs.pusher_forwarding jobs in REDIS_URL. TRAVIS_LOGS_DRAIN_* set the batching.
-        """
-
+    /// Runs the drain until SIGTERM or SIGINT, then exits 0; exits 2 when it cannot start. The
+    /// command line parser has already checked the options.
     static func main(_ arguments: [String]) {
-        if arguments.contains("--help") || arguments.contains("-h") {
-            print(usage)
-            return
-        }
-        if let unknown = arguments.first {
-            CommandLineTool.fail("unknown drain option \"\(unknown)\"\n\(usage)")
-        }
         let drain: LogDrain
         do {
             drain = try makeDrain(environment: ProcessInfo.processInfo.environment)

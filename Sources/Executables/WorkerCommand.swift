@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Dispatch
 import Foundation
 import LogsCore
@@ -9,30 +10,10 @@ import LogsTransport
 /// SIGTERM and SIGINT stop it taking jobs. Running jobs get 25 seconds to finish, then the rest
 /// go back to their queues and the process exits 0.
 enum WorkerCommand {
-    struct Options: Equatable {
-        var queues: [WeightedQueue] = []
-        var concurrency = 5
-    }
-
-    static let usage = """
-        usage: travis-logs worker [--queue NAME[,WEIGHT]]... [--concurrency N]
-
-          --queue, -q        a queue to take jobs from, with an optional weight (default 1);
-                             repeat for several queues; all queues when none is given
-          --concurrency, -c  the number of jobs run at once (default 5)
-        """
-
-    static func main(_ arguments: [String]) {
-        let parsed: Options?
-        do {
-            parsed = try parse(arguments)
-        } catch {
-            CommandLineTool.fail("\(error)\n\(usage)")
-        }
-        guard let options = parsed else {
-            print(usage)
-            return
-        }
+    /// Runs the worker until SIGTERM or SIGINT, then exits 0; exits 2 when it cannot start.
+    static func run(_ options: WorkerOptions) -> Never {
+        // TODO: serve `--metrics-port` once LogsHTTP has the metrics endpoint; the option is
+        // checked but nothing listens on it yet.
         let worker: RedisWorker
         do {
             worker = try makeWorker(options: options, environment: ProcessInfo.processInfo.environment)
@@ -50,52 +31,12 @@ enum WorkerCommand {
         exit(0)
     }
 
-    /// Reads `--queue` and `--concurrency`; nil for `--help`.
-    ///
-    /// - Throws: `WorkerError` naming the invalid option.
-    static func parse(_ arguments: [String]) throws -> Options? {
-        var options = Options()
-        var remaining = arguments[...]
-        while let argument = remaining.popFirst() {
-            switch argument {
-            case "--queue", "-q":
-                guard let value = remaining.popFirst() else { throw WorkerError("\(argument) needs a value") }
-                options.queues.append(try weightedQueue(value))
-            case "--concurrency", "-c":
-                guard let value = remaining.popFirst(), let count = Int(value), count > 0 else {
-                    throw WorkerError("\(argument) needs a positive whole number")
-                }
-                options.concurrency = count
-            case "--help", "-h":
-                return nil
-            default:
-                throw WorkerError("unknown worker option \"\(argument)\"")
-            }
-        }
-        if options.queues.isEmpty {
-            options.queues = JobPayload.Queue.all.map { WeightedQueue($0) }
-        }
-        return options
-    }
-
-    private static func weightedQueue(_ value: String) throws -> WeightedQueue {
-        let parts = value.split(separator: ",", omittingEmptySubsequences: false)
-        guard let name = parts.first, !name.isEmpty, parts.count <= 2 else {
-            throw WorkerError("invalid queue \"\(value)\": expected NAME or NAME,WEIGHT")
-        }
-        guard parts.count == 2 else { return WeightedQueue(String(name)) }
-        guard let weight = Int(parts[1]), weight > 0 else {
-            throw WorkerError("invalid queue weight in \"\(value)\": expected a positive whole number")
-        }
-        return WeightedQueue(String(name), weight: weight)
-    }
-
     /// Builds the worker on Redis for the queue and coordination, and on the production store and
     /// archive.
     ///
     /// - Throws: `ConfigurationError`, `RedisError` (for example for `REDIS_SSL=true`), or the
     ///   archive's and Pusher's configuration errors.
-    static func makeWorker(options: Options, environment: [String: String]) throws -> RedisWorker {
+    static func makeWorker(options: WorkerOptions, environment: [String: String]) throws -> RedisWorker {
         let configuration = try LogsConfiguration(environment: environment)
         let logger = Logger(label: "travis-logs.worker")
         // Each job task keeps a connection while it waits for a job, and the heartbeat, promotion and
@@ -116,8 +57,9 @@ enum WorkerCommand {
             logIDCache: InMemoryLogIDCache(capacity: max(1, configuration.logs.cacheSizeBytes / 64)),
             ignoredIDs: RedisIgnoredIDs(pool: pool), clock: SystemClock(), configuration: configuration,
             logger: logger, metrics: metrics)
+        let queues = options.queues.isEmpty ? JobPayload.Queue.all.map { WeightedQueue($0) } : options.queues
         return RedisWorker(
-            queue: queue, runner: pipeline.makeJobRunner(), queues: options.queues,
+            queue: queue, runner: pipeline.makeJobRunner(), queues: queues,
             concurrency: options.concurrency, logger: logger)
     }
 
@@ -138,14 +80,5 @@ enum WorkerCommand {
             source.resume()
             return source
         }
-    }
-}
-
-/// An invalid `worker` option, or a part the worker needs that this build lacks.
-struct WorkerError: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) {
-        self.description = description
     }
 }

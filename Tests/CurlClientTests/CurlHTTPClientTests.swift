@@ -10,8 +10,8 @@ import Testing
 struct CurlHTTPClientTests {
     let server: LocalPythonServer
 
-    init() throws {
-        server = try HTTPTestServer.shared.get()
+    init() async throws {
+        server = try await HTTPTestServer.shared()
     }
 
     @Test("GET returns status, headers and body")
@@ -111,7 +111,7 @@ struct CurlHTTPClientTests {
     @Test("refused connection gives connectionFailed")
     func refusedConnection() async throws {
         let client = try CurlHTTPClient(name: "test-refused")
-        let closedPort = try unusedPort()
+        let closedPort = try await unusedPort()
 
         let error = try await #require(throws: HTTPClientError.self) {
             try await client.execute(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(closedPort)/x?signature=s"))
@@ -170,8 +170,8 @@ private struct Echo: Decodable {
 }
 
 /// Returns a loopback port that nothing listens on: bound and closed again, so a connection is refused.
-private func unusedPort() throws -> Int {
-    let output = try PythonProcess.run(
+private func unusedPort() async throws -> Int {
+    let output = try await PythonProcess.run(
         "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
     return Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 9
 }

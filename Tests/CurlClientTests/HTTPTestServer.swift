@@ -5,8 +5,12 @@ import TestSupport
 /// `GET /barrier` returns 200 only once three requests wait on it at the same time, and 504 after
 /// 5 seconds otherwise, which shows whether requests run side by side.
 enum HTTPTestServer {
-    /// One server for every test in the process, started on first use.
-    static let shared = Result { try LocalPythonServer(script: script) }
+    /// Returns the one server for every test in the process, started on first use.
+    static func shared() async throws -> LocalPythonServer {
+        try await cache.server { try await LocalPythonServer.start(script: script) }
+    }
+
+    private static let cache = ServerCache()
 
     private static let script = #"""
         import hashlib, http.server, json, sys, threading, time
@@ -77,4 +81,16 @@ enum HTTPTestServer {
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """#
+}
+
+/// Holds the shared server, so that tests starting at once start it only once.
+private actor ServerCache {
+    private var started: Task<LocalPythonServer, any Error>?
+
+    func server(_ start: @escaping @Sendable () async throws -> LocalPythonServer) async throws -> LocalPythonServer {
+        if let started { return try await started.value }
+        let task = Task { try await start() }
+        started = task
+        return try await task.value
+    }
 }

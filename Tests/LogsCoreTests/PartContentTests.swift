@@ -72,12 +72,20 @@ struct PartContentTests {
         #expect(LogPart(jobID: JobID(1), number: 1, storedContent: tail, isFinal: false).displayContent == "a\u{FFFD}")
     }
 
-    @Test("genuine U+10FF80 in the middle is stored as U+FFFD")
+    @Test("genuine U+10FF80 away from the edges is kept")
     func escapeLookalikeInMiddle() {
-        // Documented limit: scalars U+10FF80...U+10FFFF cannot be distinguished from escaped edge bytes.
         let stored = PartContent.storedText(fromBytes: Array("a\u{10FF80}b\u{10FFFF}c".utf8))
 
-        #expect(stored == "a\u{FFFD}b\u{FFFD}c")
+        #expect(stored == "a\u{10FF80}b\u{10FFFF}c")
+        #expect(PartContent.joined([stored]) == "a\u{10FF80}b\u{10FFFF}c")
+    }
+
+    @Test("genuine U+10FF80 that would read as an edge byte becomes U+FFFD")
+    func escapeLookalikeAtEdge() {
+        // Documented limit: such a scalar at a part's edge cannot be told from an escaped byte.
+        let stored = PartContent.storedText(fromBytes: Array("a\u{10FFC3}".utf8))
+
+        #expect(stored == "a\u{FFFD}")
     }
 
     @Test("U+10FF7F, just below the escape range, is kept")

@@ -11,7 +11,11 @@ public enum PythonProcess {
     ///
     /// - Throws: `PythonError` when `LOGS_TEST_PYTHON` is unset or the script exits with a non-zero
     ///   status; the message includes the script's standard error.
-    public static func run(_ script: String, arguments: [String] = [], input: Data = Data()) throws -> Data {
+    public static func run(_ script: String, arguments: [String] = [], input: Data = Data()) async throws -> Data {
+        try await runOnOwnThread { try runBlocking(script, arguments: arguments, input: input) }
+    }
+
+    private static func runBlocking(_ script: String, arguments: [String], input: Data) throws -> Data {
         let process = try makeProcess(script, arguments: arguments)
         let output = Pipe()
         let errors = Pipe()
@@ -72,10 +76,14 @@ public final class LocalPythonServer: @unchecked Sendable {
 
         """
 
-    /// Starts the server and waits until it prints its port.
+    /// Starts the server and waits, on a thread of its own, until it prints its port.
     ///
     /// - Throws: `PythonError` when the interpreter is missing or the script exits before printing a port.
-    public init(script: String, arguments: [String] = []) throws {
+    public static func start(script: String, arguments: [String] = []) async throws -> LocalPythonServer {
+        try await runOnOwnThread { try LocalPythonServer(script: script, arguments: arguments) }
+    }
+
+    private init(script: String, arguments: [String]) throws {
         process = try PythonProcess.makeProcess(Self.parentWatch + script, arguments: arguments)
         let output = Pipe()
         process.standardOutput = output

@@ -86,7 +86,7 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
 
     private func startThreadLocked() {
         isRunning = true
-        // The thread keeps the executor alive until its loop returns; the executor holds the
+        // The thread keeps the executor alive until its loop returns; the executor keeps the
         // thread only weakly, so neither outlives the other once the loop has ended.
         let thread = Thread { self.runLoop() }
         thread.name = name

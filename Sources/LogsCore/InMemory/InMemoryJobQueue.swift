@@ -9,7 +9,7 @@ public actor InMemoryJobQueue: JobQueue {
     private var retries: [(due: Date, payload: String)] = []
     private var dead: [String] = []
     private var inProgress: [String] = []
-    /// The jid of the waiting job that holds each unique key.
+    /// The jid of the waiting job that owns each unique key.
     private var uniqueKeyHolders: [String: String] = [:]
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
 
@@ -165,7 +165,7 @@ public actor InMemoryJobQueue: JobQueue {
         return nil
     }
 
-    /// Orders queues at random, each as likely to come first as its weight says, as Sidekiq's
+    /// Orders queues at random, each as likely to come first as its weight gives, as Sidekiq's
     /// weighted fetch does.
     static func fetchOrder(_ queues: [WeightedQueue]) -> [String] {
         var tickets: [String] = []

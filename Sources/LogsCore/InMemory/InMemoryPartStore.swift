@@ -72,12 +72,15 @@ public actor InMemoryPartStore: PartStore {
         }
     }
 
-    public func aggregate(logID: LogID, archivedContent: String?, at date: Date) async -> AggregationOutcome? {
+    public func aggregate(logID: LogID, archivedContent: String?, at date: Date) async throws -> AggregationOutcome? {
         guard logs[logID] != nil else { return nil }
         let parts = orderedParts(of: logID)
         if let aggregationHook { await aggregationHook(logID) }
 
         guard var log = logs[logID] else { return nil }
+        try LogAggregation.checkArchivedContent(
+            content: log.content, isPurged: log.purgedAt != nil, archivedContent: archivedContent,
+            partCount: parts.count, logID: logID)
         let usesArchive = log.content == nil && archivedContent != nil
         let plan = LogAggregation.plan(base: usesArchive ? archivedContent : log.content, parts: parts)
         let used = Set(plan.usedPartIDs)

@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs each kind of job on its service.
 public struct JobDispatcher: Sendable {
-    /// What became of a job that did not fail.
+    /// The result of a job that did not fail.
     public enum Outcome: Sendable, Hashable {
         case done
         /// The job could not run now and was queued again to run after the delay.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What an archive knows about one stored object.
+/// The length and checksum an archive reports for one stored object.
 public struct ArchivedObject: Sendable, Hashable {
     public var contentLength: Int
     /// The MD5 of the object's bytes, when the archive reports it (an S3 ETag of a single-part

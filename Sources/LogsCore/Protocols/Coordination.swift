@@ -55,7 +55,7 @@ public struct LockLease: Sendable, Hashable {
 
 /// A lock shared by every process, with an expiry so a dead holder cannot keep it.
 public protocol DistributedLock: Sendable {
-    /// Takes the lock unless somebody holds it.
+    /// Takes the lock unless another owner has it.
     ///
     /// - Returns: the lease, or nil when the lock is held.
     func acquire(_ key: String, ttl: Duration) async throws -> LockLease?
@@ -70,7 +70,7 @@ public protocol DistributedLock: Sendable {
 extension DistributedLock {
     /// Runs `body` while holding the lock.
     ///
-    /// - Returns: the body's result, or nil when the lock was held by somebody else.
+    /// - Returns: the body's result, or nil when the lock was held by another owner.
     public func withLock<T: Sendable>(
         _ key: String, ttl: Duration, _ body: @Sendable () async throws -> T
     ) async throws -> T? {

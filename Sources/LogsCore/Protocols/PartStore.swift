@@ -1,6 +1,6 @@
 import Foundation
 
-/// What one aggregation did.
+/// The result of one aggregation.
 public struct AggregationOutcome: Sendable, Hashable {
     /// The log after the aggregation.
     public var log: Log
@@ -46,6 +46,9 @@ public protocol PartStore: Sendable {
     /// timestamp, and a `scan_tracker` row). A part inserted while this runs is kept.
     ///
     /// - Returns: the outcome, or nil when there is no such log.
+    /// - Throws: `LogsError` with code `.archivedContentRequired`, changing nothing, when the log
+    ///   has parts, no content and `purged_at` set but `archivedContent` is nil (see
+    ///   `LogAggregation.checkArchivedContent`).
     func aggregate(logID: LogID, archivedContent: String?, at date: Date) async throws -> AggregationOutcome?
 
     /// Returns the content the log would have if aggregated now, without changing anything.
@@ -98,5 +101,21 @@ public enum LogAggregation {
             texts.append(part.content ?? "")
         }
         return (PartContent.joined(texts, after: base ?? ""), parts.map(\.id))
+    }
+
+    /// Throws unless parts may be appended to the log as it is inside the store's transaction.
+    ///
+    /// A log purged after the aggregator decided it needed no archived text (a purge racing a late
+    /// part) would otherwise get the late parts alone as its content, and archiving that would
+    /// replace the archive with shorter text.
+    ///
+    /// - Throws: `LogsError` with code `.archivedContentRequired`.
+    public static func checkArchivedContent(
+        content: String?, isPurged: Bool, archivedContent: String?, partCount: Int, logID: LogID
+    ) throws {
+        guard content == nil, isPurged, archivedContent == nil, partCount > 0 else { return }
+        throw LogsError(
+            .archivedContentRequired,
+            "log \(logID) was purged while its aggregation started; aggregate again with its archived text")
     }
 }

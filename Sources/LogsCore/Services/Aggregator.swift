@@ -71,10 +71,8 @@ public struct Aggregator: Sendable {
             logger.warning("log to aggregate not found", metadata: ["log_id": "\(logID)"])
             return .logNotFound
         }
-        let archivedContent = try await archivedContentToMerge(for: log)
         let started = ContinuousClock.now
-        guard let outcome = try await store.aggregate(logID: logID, archivedContent: archivedContent, at: clock.now())
-        else {
+        guard let outcome = try await aggregateMergingArchive(log) else {
             count("log_not_found")
             return .logNotFound
         }
@@ -91,11 +89,30 @@ public struct Aggregator: Sendable {
         return .aggregated(outcome)
     }
 
+    /// Aggregates with the archived text when the log's content was purged.
+    ///
+    /// The log may be purged after it was read here; the store then refuses with
+    /// `.archivedContentRequired`, and the aggregation runs again with the archived text.
+    private func aggregateMergingArchive(_ log: Log) async throws -> AggregationOutcome? {
+        let archivedContent = try await archivedContentToMerge(for: log)
+        do {
+            return try await store.aggregate(logID: log.id, archivedContent: archivedContent, at: clock.now())
+        } catch let error as LogsError where error.code == .archivedContentRequired {
+            logger.info("log was purged during aggregation; merging its archive", metadata: ["log_id": "\(log.id)"])
+            let archived = try await fetchArchivedContent(of: log)
+            return try await store.aggregate(logID: log.id, archivedContent: archived, at: clock.now())
+        }
+    }
+
     /// Returns the archived text of a log whose content was purged, when there are parts to add.
     private func archivedContentToMerge(for log: Log) async throws -> String? {
         guard log.content == nil, log.purgedAt != nil else { return nil }
         let pending = try await store.logParts(logID: log.id, query: LogPartsQuery(includesContent: false))
         guard !pending.isEmpty else { return nil }
+        return try await fetchArchivedContent(of: log)
+    }
+
+    private func fetchArchivedContent(of log: Log) async throws -> String {
         guard let data = try await archive.content(jobID: log.jobID) else {
             count("archive_missing")
             throw LogsError(

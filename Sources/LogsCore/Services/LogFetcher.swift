@@ -12,7 +12,7 @@ public struct LogFetcher: Sendable {
         case id(LogID)
     }
 
-    /// The answer to a parts request.
+    /// The result of a parts request.
     public enum PartsResult: Sendable, Hashable {
         /// The parts, content as valid text (nil when content was not requested).
         case parts([StoredLogPart])

@@ -5,7 +5,7 @@ import Foundation
 /// A batch costs one round trip for the parts, plus one per job whose log id is not cached yet.
 /// A final part schedules aggregation of its log after `intervals.regular`.
 public struct LogPartsWriter: Sendable {
-    /// What one batch did.
+    /// The counts of one written batch.
     public struct Summary: Sendable, Hashable {
         public var written = 0
         public var dropped = 0

@@ -1,6 +1,6 @@
 /// The error thrown by LogsCore's values and services.
 ///
-/// `code` tells callers what failed; `message` says it for people and never contains log
+/// `code` names what failed for callers; `message` states it for people and never contains log
 /// content, tokens or secrets. Codes are a struct over a private enum so that new ones can be added
 /// without breaking callers that switch over them.
 public struct LogsError: Error, Sendable, CustomStringConvertible {
@@ -12,6 +12,7 @@ public struct LogsError: Error, Sendable, CustomStringConvertible {
             case underMaintenance = "under_maintenance"
             case logNotFound = "log_not_found"
             case archiveMissing = "archive_missing"
+            case archivedContentRequired = "archived_content_required"
             case archiveVerificationFailed = "archive_verification_failed"
             case unknownJobClass = "unknown_job_class"
             case invalidArgument = "invalid_argument"
@@ -20,7 +21,7 @@ public struct LogsError: Error, Sendable, CustomStringConvertible {
         fileprivate let base: Base
 
         public static let invalidJSON = Code(base: .invalidJSON)
-        /// A log part that can never be stored; `LogsError.reason` tells which check it failed.
+        /// A log part that can never be stored; `LogsError.reason` names the check it failed.
         public static let invalidLogPart = Code(base: .invalidLogPart)
         /// A queued job whose JSON is not a Sidekiq job or whose arguments do not fit its class.
         public static let invalidJob = Code(base: .invalidJob)
@@ -29,6 +30,8 @@ public struct LogsError: Error, Sendable, CustomStringConvertible {
         public static let logNotFound = Code(base: .logNotFound)
         /// A purged log has no archived object to merge a late part into.
         public static let archiveMissing = Code(base: .archiveMissing)
+        /// A store refused to append parts to a purged log because no archived text was given.
+        public static let archivedContentRequired = Code(base: .archivedContentRequired)
         public static let archiveVerificationFailed = Code(base: .archiveVerificationFailed)
         public static let unknownJobClass = Code(base: .unknownJobClass)
         public static let invalidArgument = Code(base: .invalidArgument)

@@ -17,53 +17,61 @@ public enum PartContent {
     /// NUL bytes are removed because PostgreSQL text cannot hold them. Invalid UTF-8 inside the
     /// part becomes U+FFFD; the split edges are escaped as described on `PartContent`.
     public static func storedText<Bytes: Collection>(fromBytes raw: Bytes) -> String where Bytes.Element == UInt8 {
-        let bytes = raw.filter { $0 != 0 }
+        let bytes = raw.contains(0) ? raw.filter { $0 != 0 } : Array(raw)
         let headEnd = orphanContinuationCount(in: bytes)
         let tailStart = unfinishedCharacterStart(in: bytes, notBefore: headEnd)
 
+        let middleBytes = bytes[headEnd..<tailStart]
+        let middle = String(decoding: middleBytes, as: UTF8.self)
+        let text = joinEscaped(head: bytes[..<headEnd], middle: middle, tail: bytes[tailStart...])
+        // Every scalar in `escapeRange` is encoded with a leading 0xF4 byte, so text without one
+        // cannot be misread.
+        guard middleBytes.contains(0xF4) else { return text }
+        let expected = Array(bytes[..<headEnd]) + Array(middle.utf8) + Array(bytes[tailStart...])
+        guard Self.bytes(ofStoredText: text) != expected else { return text }
+        return joinEscaped(
+            head: bytes[..<headEnd], middle: replacingEdgeLookalikes(in: middle), tail: bytes[tailStart...])
+    }
+
+    private static func joinEscaped(head: ArraySlice<UInt8>, middle: String, tail: ArraySlice<UInt8>) -> String {
         var text = ""
-        text.reserveCapacity(bytes.count)
-        for byte in bytes[..<headEnd] {
-            text.unicodeScalars.append(escapedScalar(for: byte))
-        }
-        let middle = String(decoding: bytes[headEnd..<tailStart], as: UTF8.self)
-        text.unicodeScalars.append(contentsOf: middle.unicodeScalars.map(replacingEscapeLookalike))
-        for byte in bytes[tailStart...] {
-            text.unicodeScalars.append(escapedScalar(for: byte))
-        }
+        text.unicodeScalars.append(contentsOf: head.map(escapedScalar(for:)))
+        text += middle
+        text.unicodeScalars.append(contentsOf: tail.map(escapedScalar(for:)))
         return text
     }
 
     /// Returns the raw bytes of a stored part, with its escaped edges turned back into bytes.
     public static func bytes(ofStoredText text: String) -> [UInt8] {
         guard mayContainEscapes(text) else { return Array(text.utf8) }
-        let scalars = Array(text.unicodeScalars)
-        var headEnd = 0
-        while headEnd < min(3, scalars.count), let byte = escapedByte(scalars[headEnd]), isContinuation(byte) {
-            headEnd += 1
+        let scalars = text.unicodeScalars
+        var headBytes: [UInt8] = []
+        var headEnd = scalars.startIndex
+        while headBytes.count < 3, headEnd != scalars.endIndex, let byte = escapedByte(scalars[headEnd]),
+            isContinuation(byte)
+        {
+            headBytes.append(byte)
+            headEnd = scalars.index(after: headEnd)
         }
-        var tailStart = scalars.count
-        while tailStart > headEnd, scalars.count - tailStart < 3, escapedByte(scalars[tailStart - 1]) != nil {
-            tailStart -= 1
+        var tailBytes: [UInt8] = []
+        var tailStart = scalars.endIndex
+        while tailBytes.count < 3, tailStart > headEnd,
+            let byte = escapedByte(scalars[scalars.index(before: tailStart)])
+        {
+            tailBytes.insert(byte, at: 0)
+            tailStart = scalars.index(before: tailStart)
         }
 
-        var bytes: [UInt8] = []
+        var bytes = headBytes
         bytes.reserveCapacity(text.utf8.count)
-        for scalar in scalars[..<headEnd] {
-            bytes.append(escapedByte(scalar)!)
-        }
-        for scalar in scalars[headEnd..<tailStart] {
-            bytes.append(contentsOf: String(scalar).utf8)
-        }
-        for scalar in scalars[tailStart...] {
-            bytes.append(escapedByte(scalar)!)
-        }
+        bytes.append(contentsOf: text.utf8[headEnd..<tailStart])
+        bytes.append(contentsOf: tailBytes)
         return bytes
     }
 
     /// Returns a stored part as valid text on its own, with split edges shown as U+FFFD.
     public static func displayText(ofStoredText text: String) -> String {
-        guard text.unicodeScalars.contains(where: { escapeRange.contains($0.value) }) else { return text }
+        guard mayContainEscapes(text) else { return text }
         return String(decoding: bytes(ofStoredText: text), as: UTF8.self)
     }
 
@@ -131,9 +139,14 @@ public enum PartContent {
     }
 
     // NOTE: a genuine scalar from U+10FF80 to U+10FFFF (the end of Supplementary Private Use
-    // Area-B) would read as an escaped byte, so it is stored as U+FFFD. CI output is not known
-    // to use these code points.
-    private static func replacingEscapeLookalike(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
-        escapeRange.contains(scalar.value) ? "\u{FFFD}" : scalar
+    // Area-B) among the first or last three scalars of a part can read as an escaped byte; only
+    // there, and only when it would be misread, is it stored as U+FFFD. CI output is not known to
+    // use these code points.
+    private static func replacingEdgeLookalikes(in text: String) -> String {
+        var scalars = Array(text.unicodeScalars)
+        for index in scalars.indices where index < 3 || index >= scalars.count - 3 {
+            if escapeRange.contains(scalars[index].value) { scalars[index] = "\u{FFFD}" }
+        }
+        return String(String.UnicodeScalarView(scalars))
     }
 }

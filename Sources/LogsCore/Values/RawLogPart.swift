@@ -91,7 +91,8 @@ extension RawLogPart {
         }
         guard let jobID = Self.positiveInteger(idValue) else {
             throw Self.invalid(
-                "log part has an invalid job id \(Self.shortDescription(idValue)): expected a positive integer",
+                "log part has an invalid job id \(Self.shortDescription(idValue)): expected an integer from 1 to "
+                    + "2147483647",
                 reason: "invalid_job_id")
         }
         let number = try Self.partNumber(members["number"], jobID: jobID)
@@ -102,10 +103,15 @@ extension RawLogPart {
         default:
             throw Self.invalid("log part of job \(jobID) has a \"log\" that is not a string", reason: "invalid_log")
         }
-        let encoding = members["encoding"]?.stringValue
-        if let encoding, encoding != "base64" {
+        let encoding: String?
+        switch members["encoding"] {
+        case nil, .null:
+            encoding = nil
+        case .string("base64"):
+            encoding = "base64"
+        case .some(let other):
             throw Self.invalid(
-                "log part of job \(jobID) has unknown encoding \(Self.shortDescription(.string(encoding))): "
+                "log part of job \(jobID) has unknown encoding \(Self.shortDescription(other)): "
                     + "expected \"base64\" or none",
                 reason: "unknown_encoding")
         }
@@ -151,8 +157,9 @@ extension RawLogPart {
         return number == Int64(PartNumber.lastValue) ? .last : .number(Int(number))
     }
 
+    /// Returns a job id from 1 to 2147483647, the range of the `logs.job_id` integer column.
     private static func positiveInteger(_ value: JSONValue) -> Int64? {
-        guard let number = nonNegativeInteger(value), number > 0 else { return nil }
+        guard let number = nonNegativeInteger(value), number > 0, number <= Int64(Int32.max) else { return nil }
         return number
     }
 

@@ -42,6 +42,9 @@ extension PostgresPartStore {
         guard let current = locked.first else { return nil }
         let content = try current.text("content")
         let parts = try connection.query(PartStoreStatements.partsInAggregationOrder, [id]).rows.map(part(from:))
+        try LogAggregation.checkArchivedContent(
+            content: content, isPurged: try current.boolean("purged") ?? false, archivedContent: archivedContent,
+            partCount: parts.count, logID: logID)
 
         let usesArchive = content == nil && archivedContent != nil
         let plan = LogAggregation.plan(base: usesArchive ? archivedContent : content, parts: parts)

@@ -28,7 +28,8 @@ enum PartStoreStatements {
 
     /// Locks the log row, so aggregations of one log run one after another.
     static let lockLogForAggregation = PostgresStatement(
-        name: "travis_logs_lock_log_for_aggregation", sql: "SELECT content FROM logs WHERE id = $1 FOR UPDATE")
+        name: "travis_logs_lock_log_for_aggregation",
+        sql: "SELECT content, purged_at IS NOT NULL AS purged FROM logs WHERE id = $1 FOR UPDATE")
 
     static let partsInAggregationOrder = PostgresStatement(
         name: "travis_logs_parts_in_aggregation_order",

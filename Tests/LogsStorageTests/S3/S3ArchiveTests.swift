@@ -26,7 +26,7 @@ struct S3ArchiveTests {
             #expect(info.contentLength == content.count)
             #expect(info.md5 == MD5.digest(of: content))
             #expect(stored == content)
-            #expect(try bucket.contentType(ofKey: "jobs/4201/log.txt") == "text/plain")
+            #expect(try await bucket.contentType(ofKey: "jobs/4201/log.txt") == "text/plain")
         }
     }
 
@@ -129,7 +129,7 @@ struct S3ArchiveTests {
             _ = try await harness.archiver.archive(logID: harness.logID)
             var changed = Array(Self.logText.utf8)
             changed[0] = UInt8(ascii: "#")
-            try bucket.putObject(key: ArchiveKey.key(for: harness.jobID), content: Data(changed))
+            try await bucket.putObject(key: ArchiveKey.key(for: harness.jobID), content: Data(changed))
 
             let result = try await harness.purger.purge(logID: harness.logID)
 

@@ -18,8 +18,9 @@ final class S3FaultProxy: Sendable {
     private let server: LocalPythonServer
     private let client: CurlHTTPClient
 
-    init(upstream: URL) throws {
-        server = try LocalPythonServer(script: Self.script, arguments: [upstream.host ?? "", "\(upstream.port ?? 80)"])
+    init(upstream: URL) async throws {
+        server = try await LocalPythonServer.start(
+            script: Self.script, arguments: [upstream.host ?? "", "\(upstream.port ?? 80)"])
         client = try CurlHTTPClient(name: "s3-fault-proxy-control")
     }
 

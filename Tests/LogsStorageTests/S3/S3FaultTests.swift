@@ -17,7 +17,7 @@ struct S3FaultTests {
         timeout: Duration = .seconds(10), _ body: (S3Archive, S3FaultProxy, RecordingLogHandler) async throws -> Void
     ) async throws {
         try await S3TestBucket.with { bucket in
-            let proxy = try S3FaultProxy(upstream: try #require(bucket.settings.endpoint))
+            let proxy = try await S3FaultProxy(upstream: try #require(bucket.settings.endpoint))
             var settings = bucket.settings
             settings.endpoint = proxy.endpoint
             let recorder = RecordingLogHandler()

@@ -47,7 +47,7 @@ struct S3SignerOracleTests {
     ]
 
     @Test("signature matches botocore", arguments: cases)
-    func signatureMatchesBotocore(_ testCase: Case) throws {
+    func signatureMatchesBotocore(_ testCase: Case) async throws {
         let addressing = try S3Addressing(settings: testCase.settings)
         let key = ArchiveKey.key(for: JobID(1_234_567))
         let signer = S3RequestSigner(
@@ -58,7 +58,7 @@ struct S3SignerOracleTests {
         let signed = signer.sign(
             method: testCase.method, host: addressing.host, path: addressing.path(forKey: key),
             headers: testCase.headers, payloadHash: payloadHash, date: Self.fixedDate)
-        let expected = try botocoreHeaders(for: testCase, url: addressing.url(forKey: key))
+        let expected = try await botocoreHeaders(for: testCase, url: addressing.url(forKey: key))
 
         #expect(value("Authorization", in: signed) == expected["Authorization"])
         #expect(value("x-amz-date", in: signed) == expected["X-Amz-Date"])
@@ -157,14 +157,14 @@ struct S3SignerOracleTests {
     }
 
     /// Returns the headers botocore's S3 signer adds for the same request, credentials and date.
-    private func botocoreHeaders(for testCase: Case, url: String) throws -> [String: String] {
+    private func botocoreHeaders(for testCase: Case, url: String) async throws -> [String: String] {
         let input: [String: Any] = [
             "method": testCase.method, "url": url, "headers": testCase.headers.map { [$0.name, $0.value] },
             "body": testCase.body.map { Digest.hex($0) } ?? "", "has_body": testCase.body != nil,
             "access": testCase.settings.accessKeyID, "secret": testCase.settings.secretAccessKey,
             "region": testCase.settings.region, "time": Self.fixedDate.timeIntervalSince1970,
         ]
-        let output = try PythonProcess.run(
+        let output = try await PythonProcess.run(
             Self.botocoreScript, input: try JSONSerialization.data(withJSONObject: input))
         return try JSONDecoder().decode([String: String].self, from: output)
     }

@@ -22,29 +22,30 @@ struct S3TestBucket {
         var settings = configuration.s3
         settings.bucket = "travis-logs-test-" + UUID().uuidString.lowercased().prefix(13)
         let bucket = S3TestBucket(settings: settings)
-        try bucket.boto3("create")
+        try await bucket.boto3("create")
         do {
             try await body(bucket)
         } catch {
-            _ = try? bucket.boto3("delete")
+            _ = try? await bucket.boto3("delete")
             throw error
         }
-        try bucket.boto3("delete")
+        try await bucket.boto3("delete")
     }
 
     /// Returns the object's `Content-Type` as boto3 reads it.
-    func contentType(ofKey key: String) throws -> String {
-        String(decoding: try boto3("content-type", key), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    func contentType(ofKey key: String) async throws -> String {
+        String(decoding: try await boto3("content-type", key), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     /// Overwrites an object with boto3, bypassing the archive.
-    func putObject(key: String, content: Data) throws {
-        try boto3("put", key, input: content)
+    func putObject(key: String, content: Data) async throws {
+        try await boto3("put", key, input: content)
     }
 
     @discardableResult
-    private func boto3(_ action: String, _ key: String = "", input: Data = Data()) throws -> Data {
-        try PythonProcess.run(Self.script, arguments: [action, settings.bucketName, key], input: input)
+    private func boto3(_ action: String, _ key: String = "", input: Data = Data()) async throws -> Data {
+        try await PythonProcess.run(Self.script, arguments: [action, settings.bucketName, key], input: input)
     }
 
     private static let script = #"""

@@ -15,8 +15,8 @@ struct PusherBroadcasterTests {
     let recorder = RecordingLogHandler()
     let metrics = MetricsRegistry()
 
-    init() throws {
-        server = try PusherTestServer.start()
+    init() async throws {
+        server = try await PusherTestServer.start()
     }
 
     func makeBroadcaster(secret: String = PusherTestServer.secret) throws -> PusherBroadcaster {

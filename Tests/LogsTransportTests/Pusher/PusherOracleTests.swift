@@ -22,9 +22,9 @@ struct PusherOracleTests {
     ]
 
     @Test("trigger query matches the library", arguments: 0..<3)
-    func triggerQueryMatches(index: Int) throws {
+    func triggerQueryMatches(index: Int) async throws {
         let event = Self.events[index]
-        let oracle = try library(
+        let oracle = try await library(
             "trigger", ["channel": event.channel, "data": String(decoding: event.data(), as: UTF8.self)])
         let (path, body) = PusherBroadcaster.request(for: [event], appID: "3")
 
@@ -37,11 +37,11 @@ struct PusherOracleTests {
     }
 
     @Test("batch query matches the library")
-    func batchQueryMatches() throws {
+    func batchQueryMatches() async throws {
         let batch = Self.events.map { event in
             ["channel": event.channel, "name": "job:log", "data": String(decoding: event.data(), as: UTF8.self)]
         }
-        let oracle = try library("trigger_batch", ["batch": batch])
+        let oracle = try await library("trigger_batch", ["batch": batch])
         let (path, body) = PusherBroadcaster.request(for: Self.events[...], appID: "3")
 
         let query = Self.signer.signedQuery(
@@ -53,9 +53,9 @@ struct PusherOracleTests {
     }
 
     @Test("own body signs like the library's")
-    func ownBodySigns() throws {
+    func ownBodySigns() async throws {
         let (path, body) = PusherBroadcaster.request(for: Self.events[1...1], appID: "3")
-        let oracle = try library("sign_body", ["path": path, "body": Data(body).base64EncodedString()])
+        let oracle = try await library("sign_body", ["path": path, "body": Data(body).base64EncodedString()])
 
         let query = Self.signer.signedQuery(method: "POST", path: path, body: body, timestamp: Self.timestamp)
 
@@ -70,9 +70,9 @@ struct PusherOracleTests {
 
     /// Builds the request with the `pusher` library at the fixed time and returns its path, body and
     /// signed query string.
-    private func library(_ action: String, _ arguments: [String: Any]) throws -> Oracle {
+    private func library(_ action: String, _ arguments: [String: Any]) async throws -> Oracle {
         let input = try JSONSerialization.data(withJSONObject: ["action": action, "arguments": arguments])
-        let output = try PythonProcess.run(
+        let output = try await PythonProcess.run(
             Self.script, arguments: [String(Self.timestamp)], input: input)
         let json = try JSONValue(parsing: output)
         return Oracle(

@@ -11,8 +11,8 @@ enum PusherTestServer {
     static let key = "test-key"
     static let secret = "test-secret"
 
-    static func start() throws -> LocalPythonServer {
-        try LocalPythonServer(script: script, arguments: [appID, key, secret])
+    static func start() async throws -> LocalPythonServer {
+        try await LocalPythonServer.start(script: script, arguments: [appID, key, secret])
     }
 
     private static let script = #"""

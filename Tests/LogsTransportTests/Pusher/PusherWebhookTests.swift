@@ -58,13 +58,13 @@ struct PusherWebhookTests {
     }()
 
     @Test("verdict matches validate_webhook", arguments: cases)
-    func verdictMatchesLibrary(_ testCase: Case) throws {
+    func verdictMatchesLibrary(_ testCase: Case) async throws {
         let verifier = PusherWebhookVerifier(key: Self.key, secret: Self.secret, clock: ManualClock(now: Self.now))
 
         let swiftResult = Result {
             try verifier.verify(key: testCase.key, signature: testCase.signature, body: Data(testCase.body.utf8))
         }
-        let libraryAccepts = try libraryValidates(testCase)
+        let libraryAccepts = try await libraryValidates(testCase)
 
         let swiftAccepts = (try? swiftResult.get()) != nil
         #expect(swiftAccepts == libraryAccepts)
@@ -88,11 +88,11 @@ struct PusherWebhookTests {
             ])
     }
 
-    private func libraryValidates(_ testCase: Case) throws -> Bool {
+    private func libraryValidates(_ testCase: Case) async throws -> Bool {
         let input: [String: Any] = [
             "key": testCase.key ?? "", "signature": testCase.signature ?? "", "body": testCase.body,
         ]
-        let output = try PythonProcess.run(
+        let output = try await PythonProcess.run(
             Self.script, arguments: [String(Self.now.timeIntervalSince1970), Self.key, Self.secret],
             input: try JSONSerialization.data(withJSONObject: input))
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "valid"

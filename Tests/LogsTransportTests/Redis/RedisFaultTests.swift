@@ -46,7 +46,7 @@ struct RedisFaultTests {
             return !owners.contains(killedIdentity) && held == 0 && waiting == 0
         }
         #expect(finished, "the job was not run again after the restart")
-        let (status, output) = restarted.terminate()
+        let (status, output) = try await restarted.terminate()
         #expect(status == 0)
         #expect(output.contains(Self.doneMetric), "metrics: \(output)")
         #expect(try await queue.deadJobs().isEmpty)
@@ -84,7 +84,7 @@ struct RedisFaultTests {
         }
         #expect(ran, "the worker did not take the job after Redis came back")
         try await Task.sleep(for: .milliseconds(300))
-        let (status, output) = worker.terminate()
+        let (status, output) = try await worker.terminate()
         #expect(status == 0)
         #expect(output.contains(Self.doneMetric), "metrics: \(output)")
 

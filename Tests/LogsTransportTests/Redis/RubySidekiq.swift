@@ -1,5 +1,6 @@
 import Foundation
 import LogsCore
+import TestSupport
 import Testing
 
 /// Runs the Ruby scripts beside these tests with Debian's Ruby Sidekiq 6.4.
@@ -13,21 +14,28 @@ enum RubySidekiq {
     }
 
     /// Runs `script` with `REDIS_URL` set to `redisURL` and returns its standard output as JSON.
-    static func run(_ script: String, _ arguments: [String] = [], redisURL: String) throws -> JSONValue {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ruby")
-        process.arguments = [scriptDirectory.appendingPathComponent(script).path] + arguments
-        process.environment = environment(redisURL: redisURL)
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "ruby \(script) failed: \(errorText)")
-        return try JSONValue(parsing: data)
+    ///
+    /// Ruby runs on a thread of its own, so the second it takes to start does not hold one of the
+    /// cooperative pool's threads.
+    static func run(_ script: String, _ arguments: [String] = [], redisURL: String) async throws -> JSONValue {
+        let environment = environment(redisURL: redisURL)
+        let result = try await runOnOwnThread {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/ruby")
+            process.arguments = [scriptDirectory.appendingPathComponent(script).path] + arguments
+            process.environment = environment
+            let output = Pipe()
+            let errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (status: process.terminationStatus, data: data, errorText: errorText)
+        }
+        try #require(result.status == 0, "ruby \(script) failed: \(result.errorText)")
+        return try JSONValue(parsing: result.data)
     }
 
     /// Starts `sidekiq` with `archive_worker.rb` on the `archive` queue, one thread.

@@ -1,5 +1,6 @@
 import Foundation
 import LogsCore
+import TestSupport
 import Testing
 
 @testable import LogsTransport
@@ -33,7 +34,7 @@ struct SidekiqCompatibilityTests {
 
     @Test("Ruby client jobs run here")
     func rubyClientJobsRunHere() async throws {
-        let pushed = try RubySidekiq.run("push_jobs.rb", redisURL: redisURL)
+        let pushed = try await RubySidekiq.run("push_jobs.rb", redisURL: redisURL)
         let queue = makeQueue()
         let store = InMemoryPartStore()
         var pipeline = Pipeline.inMemory(configuration: try LogsConfiguration(environment: [:]))
@@ -72,7 +73,7 @@ struct SidekiqCompatibilityTests {
         try await queue.push([waiting])
         try await queue.schedule(later, at: laterDate)
 
-        let listed = try RubySidekiq.run("inspect_sets.rb", redisURL: redisURL)
+        let listed = try await RubySidekiq.run("inspect_sets.rb", redisURL: redisURL)
         let archive = try #require(listed["queues"]?["archive"])
         #expect(archive["size"]?.integerValue == 1)
         let latency = try #require(archive["latency"]?.doubleValue)
@@ -111,7 +112,7 @@ struct SidekiqCompatibilityTests {
         failed.errorMessage = "upload failed"
         try await queue.retry(reserved, as: failed, at: Date().addingTimeInterval(3600))
 
-        _ = try RubySidekiq.run("inspect_sets.rb", ["retry-all"], redisURL: redisURL)
+        _ = try await RubySidekiq.run("inspect_sets.rb", ["retry-all"], redisURL: redisURL)
         #expect(try await queue.retryJobs().isEmpty)
         let again = try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero)
         #expect(again?.job.jid == job.jid)
@@ -135,7 +136,7 @@ struct SidekiqCompatibilityTests {
             text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         }
         sidekiq.terminate()
-        sidekiq.waitUntilExit()
+        try await runOnOwnThread { sidekiq.waitUntilExit() }
         #expect(text == "\(job.jid) 77\n")
         #expect(try await queue.size(of: "archive") == 0)
         try await finish(queue)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A `RedisWorkerFixture` process started by a fault test, with its output captured.
@@ -27,12 +28,16 @@ final class WorkerProcess {
         _ = Foundation.kill(process.processIdentifier, signal)
     }
 
-    /// Sends SIGTERM and returns the exit status and standard output.
-    func terminate() -> (status: Int32, output: String) {
+    /// Sends SIGTERM and returns the exit status and standard output, waiting on a thread of its own.
+    func terminate() async throws -> (status: Int32, output: String) {
         process.terminate()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let process = self.process
+        let output = self.output
+        return try await runOnOwnThread {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
     }
 
     /// The log lines written so far.

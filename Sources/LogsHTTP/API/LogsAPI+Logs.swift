@@ -1,0 +1,110 @@
+import Foundation
+import LogsCore
+
+extension LogsAPI {
+    func addLogRoutes(to router: inout Router) {
+        let logLimit = settings.maximumLogBodySize
+        router.add("PUT", "/logs/:job_id", maximumBodySize: logLimit) { request in try await putLog(request) }
+        router.add("POST", "/logs/multi", maximumBodySize: logLimit) { request in try await postLogs(request) }
+        router.add("GET", "/logs/:id") { request in try await getLog(request) }
+        router.add("GET", "/logs/:job_id/id") { request in try await getLogID(request) }
+    }
+
+    /// `PUT /logs/:job_id[?removed_by=N]`: replaces the content with the raw body; an empty body or
+    /// `clear=1` clears it. `source` is accepted and ignored.
+    private func putLog(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try authenticator.requireToken(request)
+        let jobID = try RequestParsing.jobID(request)
+        let removedBy = try request.query["removed_by"].map { text throws(HTTPError) in
+            try RequestParsing.id(text, name: "removed_by")
+        }
+        let clears = try RequestParsing.flag(request, "clear") ?? false
+        guard clears || String(data: request.body, encoding: .utf8) != nil || request.body.isEmpty else {
+            throw HTTPError.rejected(400, "the log content must be UTF-8 text")
+        }
+        try await checkMaintenance()
+        let content =
+            clears ? nil : String(decoding: request.body, as: UTF8.self).replacingOccurrences(of: "\0", with: "")
+        let log = try await pipeline.updater.update(
+            LogContentUpdate(jobID: jobID, content: content?.isEmpty == true ? nil : content, removedBy: removedBy))
+        return .json(LogJSON.stored(log))
+    }
+
+    /// `POST /logs/multi`: `[{job_id, content, removed_by?}]` in one transaction; 204.
+    private func postLogs(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try authenticator.requireToken(request)
+        let items = try RequestParsing.json(request)
+        guard let elements = items.arrayValue else {
+            throw HTTPError.rejected(400, "the body must be a JSON array of {job_id, content, removed_by} objects")
+        }
+        var updates: [LogContentUpdate] = []
+        for (index, element) in elements.enumerated() {
+            updates.append(try logUpdate(element, index: index))
+        }
+        try await checkMaintenance()
+        if !updates.isEmpty {
+            _ = try await pipeline.updater.updateAll(updates)
+        }
+        return .empty(204)
+    }
+
+    private func logUpdate(_ element: JSONValue, index: Int) throws(HTTPError) -> LogContentUpdate {
+        guard element.objectValue != nil, let jobID = Self.digits(element["job_id"]) else {
+            throw .rejected(400, "item \(index) needs a job_id from 1 to \(RequestParsing.maximumID)")
+        }
+        let content: String?
+        switch element["content"] {
+        case nil, .null: content = nil
+        case .string(let text): content = text.isEmpty ? nil : text.replacingOccurrences(of: "\0", with: "")
+        default: throw .rejected(400, "item \(index) has a content that is not a string")
+        }
+        var removedBy: Int64?
+        if let value = element["removed_by"], value != .null {
+            guard let parsed = Self.digits(value) else {
+                throw .rejected(400, "item \(index) has a removed_by that is not a user id")
+            }
+            removedBy = parsed
+        }
+        return LogContentUpdate(jobID: JobID(jobID), content: content, removedBy: removedBy)
+    }
+
+    /// Reads an id given as a JSON integer or a string of digits, as the original accepts both.
+    static func digits(_ value: JSONValue?) -> Int64? {
+        switch value {
+        case .integer(let number): return (1...RequestParsing.maximumID).contains(number) ? number : nil
+        case .string(let text): return try? RequestParsing.id(text, name: "id")
+        default: return nil
+        }
+    }
+
+    /// `GET /logs/:id[?by=id|job_id]`: the log with its content aggregated on demand; `by`
+    /// defaults to `job_id`.
+    private func getLog(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try authenticator.requireToken(request)
+        let lookup: LogFetcher.Lookup
+        switch request.query["by"] ?? "job_id" {
+        case "job_id": lookup = .jobID(JobID(try RequestParsing.id(request.pathParameters["id"], name: "id")))
+        case "id": lookup = .id(LogID(try RequestParsing.id(request.pathParameters["id"], name: "id")))
+        case let other: throw HTTPError.rejected(400, "by must be id or job_id, got \(RequestParsing.shown(other))")
+        }
+        let underMaintenance = try await pipeline.maintenance.isEnabled()
+        guard let log = try await pipeline.fetcher.fetch(lookup, aggregateOnDemand: !underMaintenance) else {
+            return .error(404, "no log found for \(request.query["by"] ?? "job_id") \(request.pathParameters["id"]!)")
+        }
+        if underMaintenance, log.kind == .stored, log.aggregatedAt == nil || log.content == nil {
+            // Aggregating on demand reads log_parts, which maintenance locks.
+            try await checkMaintenance()
+        }
+        return .json(LogJSON.fetched(log))
+    }
+
+    /// `GET /logs/:job_id/id`: `{id, @type: log}`.
+    private func getLogID(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try authenticator.requireToken(request)
+        let jobID = try RequestParsing.jobID(request)
+        guard let logID = try await pipeline.fetcher.logID(forJobID: jobID) else {
+            return .error(404, "no log found for job \(jobID)")
+        }
+        return .json(["id": .integer(logID.rawValue), "@type": "log"])
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import LogsCore
+import LogsTransport
+
+extension LogsAPI {
+    func addServiceRoutes(to router: inout Router) {
+        router.add("GET", "/uptime") { _ in try await uptime() }
+        router.add("POST", "/pusher/existence", maximumBodySize: settings.maximumPartBodySize) { request in
+            try await pusherExistence(request)
+        }
+        let metrics = pipeline.metrics
+        router.addImmediate("GET", "/metrics") { _ in
+            HTTPResponse(
+                status: 200, headers: ["Content-Type": MetricsRegistry.prometheusContentType],
+                body: .data(Data(metrics.renderPrometheus().utf8)))
+        }
+    }
+
+    /// `GET /uptime`: `{uptime, greeting, pong, now, version}`.
+    ///
+    /// `pong` is `PONG` when reading the maintenance switch, a Redis call in production, works.
+    // NOTE: the original also reads `now` from PostgreSQL; the PartStore protocol has no such
+    // call, so `now` is this process's clock.
+    private func uptime() async throws -> HTTPResponse {
+        let pong: String
+        do {
+            _ = try await pipeline.maintenance.remainingTime()
+            pong = "PONG"
+        } catch {
+            pipeline.logger.warning(
+                "uptime check could not read the maintenance switch", metadata: ["error": "\(error)"])
+            return .error(503, "the maintenance switch cannot be read: \(error)")
+        }
+        let now = pipeline.clock.now()
+        return .json([
+            "uptime": .double(now.timeIntervalSince(bootTime)), "greeting": "hello, human 👋!", "pong": .string(pong),
+            "now": LogJSON.time(now), "version": .string(settings.version),
+        ])
+    }
+
+    /// `POST /pusher/existence`: marks channels occupied or vacated; 204, or 401 when the webhook's
+    /// key or signature is wrong.
+    private func pusherExistence(_ request: HTTPRequest) async throws -> HTTPResponse {
+        guard let webhookVerifier else {
+            return .error(401, "Pusher webhooks are not accepted: the Pusher secret is not set on the server")
+        }
+        let webhook: PusherWebhook
+        do {
+            webhook = try webhookVerifier.verify(
+                key: request.header("X-Pusher-Key"), signature: request.header("X-Pusher-Signature"),
+                body: request.body)
+        } catch {
+            return .error(401, "invalid Pusher webhook: \(error)")
+        }
+        for event in webhook.events {
+            guard let channel = event.channel else { continue }
+            switch event.name {
+            case "channel_occupied": try await pipeline.presence.markOccupied(channel)
+            case "channel_vacated": try await pipeline.presence.markVacant(channel)
+            default: continue
+            }
+        }
+        return .empty(204)
+    }
+}

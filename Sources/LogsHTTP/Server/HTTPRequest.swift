@@ -1,0 +1,32 @@
+import Foundation
+
+/// One HTTP request as a route handler sees it, with the whole body read.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// The path without the query string, percent-decoded by libmicrohttpd.
+    public var path: String
+    /// Header values by lower-cased name; a repeated header keeps its first value.
+    public var headers: [String: String]
+    /// Query parameters by name; a repeated parameter keeps its first value, and one without `=`
+    /// has an empty value.
+    public var query: [String: String]
+    public var body: Data
+    /// Values of the route's `:name` segments.
+    public var pathParameters: [String: String] = [:]
+
+    public init(
+        method: String, path: String, headers: [String: String] = [:], query: [String: String] = [:],
+        body: Data = Data()
+    ) {
+        self.method = method
+        self.path = path
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }) { first, _ in first }
+        self.query = query
+        self.body = body
+    }
+
+    /// Returns a header's value; `name` is matched without regard to case.
+    public func header(_ name: String) -> String? {
+        headers[name.lowercased()]
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import LogsCore
+
+/// An HTTP response: a status, headers, and a body that is either complete or streamed.
+public struct HTTPResponse: Sendable {
+    /// A response body.
+    public enum Body: Sendable {
+        case data(Data)
+        /// A body of unknown length written by `producer` while the client stays connected.
+        case stream(@Sendable (ResponseStreamWriter) async -> Void)
+    }
+
+    public var status: Int
+    public var headers: [String: String]
+    public var body: Body
+
+    public init(status: Int, headers: [String: String] = [:], body: Body = .data(Data())) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON response with `Content-Type: application/json`.
+    public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(
+            status: status, headers: ["Content-Type": "application/json;charset=utf-8"],
+            body: .data(JSONWriter.data(value)))
+    }
+
+    /// A JSON error response, `{"error": message}`.
+    public static func error(_ status: Int, _ message: String, headers: [String: String] = [:]) -> HTTPResponse {
+        var response = json(["error": .string(message)], status: status)
+        response.headers.merge(headers) { _, new in new }
+        return response
+    }
+
+    /// A response with no body, such as 204.
+    public static func empty(_ status: Int) -> HTTPResponse {
+        HTTPResponse(status: status)
+    }
+
+    /// The body's bytes, or nil for a streamed body.
+    public var bodyData: Data? {
+        if case .data(let data) = body { return data }
+        return nil
+    }
+}
+
+/// The sink a streamed response body writes to.
+public protocol ResponseStreamWriter: Sendable {
+    /// Queues bytes for the client.
+    ///
+    /// - Returns: false once the client has gone or the server is stopping, so the producer can end.
+    @discardableResult
+    func write(_ data: Data) -> Bool
+
+    /// Whether the client has gone or the server is stopping.
+    var isClosed: Bool { get }
+}

@@ -1,0 +1,125 @@
+/// Routes requests by method and path pattern, such as `GET /logs/:id`, to handlers.
+///
+/// A pattern is split at `/`; a segment starting with `:` matches any one non-empty segment and
+/// stores it under its name. When several routes match a path, only those with the most literal
+/// segments count, so `/logs/multi` is `POST /logs/multi` alone, and `GET /logs/multi` gets 405
+/// rather than reaching `GET /logs/:id`.
+public struct Router: Sendable {
+    /// A route handler. Throwing `HTTPError` sends its status and message; the server turns any
+    /// other error into a 500 response.
+    public typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
+    /// A handler that returns its response without awaiting anything.
+    public typealias ImmediateHandler = @Sendable (HTTPRequest) -> HTTPResponse
+
+    /// How a route produces its response.
+    enum Responder: Sendable {
+        case suspending(Handler)
+        /// Called on libmicrohttpd's thread, without suspending the connection.
+        case immediate(ImmediateHandler)
+    }
+
+    /// One registered route.
+    public struct Route: Sendable {
+        public var method: String
+        public var pattern: String
+        /// The largest body accepted, in bytes; larger ones get 413.
+        public var maximumBodySize: Int
+        let segments: [Segment]
+        let responder: Responder
+    }
+
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+
+        var isParameter: Bool {
+            if case .parameter = self { return true }
+            return false
+        }
+    }
+
+    /// The result of looking up a request.
+    public enum Match: Sendable {
+        case found(Route, parameters: [String: String])
+        /// The path matches routes, but none with this method.
+        case methodNotAllowed(allowed: [String])
+        case notFound
+    }
+
+    public private(set) var routes: [Route] = []
+    /// The body limit of routes registered without one.
+    public var defaultMaximumBodySize: Int
+
+    public init(defaultMaximumBodySize: Int = 1 << 20) {
+        self.defaultMaximumBodySize = defaultMaximumBodySize
+    }
+
+    /// Registers a route whose handler may await; the server suspends the connection meanwhile.
+    ///
+    /// - Parameter maximumBodySize: the largest accepted body in bytes; `defaultMaximumBodySize`
+    ///   when nil.
+    public mutating func add(
+        _ method: String, _ pattern: String, maximumBodySize: Int? = nil, handler: @escaping Handler
+    ) {
+        append(method, pattern, maximumBodySize, .suspending(handler))
+    }
+
+    /// Registers a route whose handler responds at once. The server calls it on libmicrohttpd's
+    /// thread, which saves the suspend and resume that an awaiting handler costs.
+    public mutating func addImmediate(
+        _ method: String, _ pattern: String, maximumBodySize: Int? = nil, handler: @escaping ImmediateHandler
+    ) {
+        append(method, pattern, maximumBodySize, .immediate(handler))
+    }
+
+    private mutating func append(_ method: String, _ pattern: String, _ maximumBodySize: Int?, _ responder: Responder) {
+        routes.append(
+            Route(
+                method: method, pattern: pattern, maximumBodySize: maximumBodySize ?? defaultMaximumBodySize,
+                segments: Self.segments(of: pattern), responder: responder))
+    }
+
+    /// Finds the route for a request.
+    public func match(method: String, path: String) -> Match {
+        let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        var candidates: [(route: Route, parameters: [String: String])] = []
+        var mostLiterals = -1
+        for route in routes {
+            guard let parameters = Self.parameters(of: route.segments, in: pathSegments) else { continue }
+            let literals = route.segments.filter { !$0.isParameter }.count
+            if literals > mostLiterals {
+                candidates = []
+                mostLiterals = literals
+            }
+            if literals == mostLiterals {
+                candidates.append((route, parameters))
+            }
+        }
+        if let found = candidates.first(where: { $0.route.method == method }) {
+            return .found(found.route, parameters: found.parameters)
+        }
+        if !candidates.isEmpty { return .methodNotAllowed(allowed: Set(candidates.map(\.route.method)).sorted()) }
+        return .notFound
+    }
+
+    static func segments(of pattern: String) -> [Segment] {
+        pattern.split(separator: "/").map { segment in
+            segment.hasPrefix(":") ? .parameter(String(segment.dropFirst())) : .literal(String(segment))
+        }
+    }
+
+    private static func parameters(of segments: [Segment], in path: ArraySlice<Substring>) -> [String: String]? {
+        guard segments.count == path.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, value) in zip(segments, path) {
+            switch segment {
+            case .literal(let text):
+                guard text == value else { return nil }
+            case .parameter(let name):
+                guard !value.isEmpty else { return nil }
+                parameters[name] = String(value)
+            }
+        }
+        return parameters
+    }
+}

@@ -1,0 +1,116 @@
+internal import CMicroHTTPD
+import Foundation
+
+extension ServerCore {
+    /// Reads the request line, headers and query when the headers have arrived.
+    func beginRequest(_ connection: ConnectionHandle, method: String, path: String) -> RequestState {
+        var headers: [String: String] = [:]
+        var query: [String: String] = [:]
+        withUnsafeMutablePointer(to: &headers) { pointer in
+            _ = MHD_get_connection_values(connection.pointer, .HEADER_KIND, collectValue, pointer)
+        }
+        withUnsafeMutablePointer(to: &query) { pointer in
+            _ = MHD_get_connection_values(connection.pointer, .GET_ARGUMENT_KIND, collectValue, pointer)
+        }
+        let match = router.match(method: method, path: path)
+        return RequestState(method: method, path: path, headers: headers, query: query, match: match)
+    }
+
+    /// Responds with 413 before the body is read when `Content-Length` is over the route's limit.
+    ///
+    /// - Returns: false when the response could not be queued, which closes the connection.
+    func rejectEarly(_ state: RequestState, on connection: ConnectionHandle) -> Bool {
+        guard let length = state.headers["content-length"].flatMap(Int.init), length > state.maximumBodySize
+        else {
+            return true
+        }
+        return queue(Self.tooLargeResponse(state), for: state, on: connection)
+    }
+
+    /// Handles the call after the body: runs the handler, or sends the response it stored.
+    ///
+    /// - Returns: false when libmicrohttpd should close the connection.
+    func continueRequest(_ state: RequestState, on connection: ConnectionHandle) -> Bool {
+        let (phase, stored, isTooLarge) = state.mutable.withLock { ($0.phase, $0.response, $0.isBodyTooLarge) }
+        switch phase {
+        case .responded:
+            return true
+        case .handling:
+            guard let stored else { return true }
+            return queue(stored, for: state, on: connection)
+        case .receiving:
+            break
+        }
+        if isTooLarge {
+            return queue(Self.tooLargeResponse(state), for: state, on: connection)
+        }
+        switch state.match {
+        case .notFound:
+            return queue(.error(404, "no route for \(state.method) \(state.path)"), for: state, on: connection)
+        case .methodNotAllowed(let allowed):
+            let message =
+                "method \(state.method) is not allowed on \(state.path); use \(allowed.joined(separator: ", "))"
+            return queue(
+                .error(405, message, headers: ["Allow": allowed.joined(separator: ", ")]), for: state, on: connection)
+        case .found(let route, let parameters):
+            return run(route, parameters: parameters, for: state, on: connection)
+        }
+    }
+
+    private func run(
+        _ route: Router.Route, parameters: [String: String], for state: RequestState, on connection: ConnectionHandle
+    ) -> Bool {
+        let request = state.makeRequest(parameters: parameters)
+        switch route.responder {
+        case .immediate(let handler):
+            return queue(handler(request), for: state, on: connection)
+        case .suspending(let handler):
+            state.mutable.withLock { $0.phase = .handling }
+            connection.suspend()
+            startHandler(handler, request: request, state: state, connection: connection)
+            return true
+        }
+    }
+
+    private static func tooLargeResponse(_ state: RequestState) -> HTTPResponse {
+        .error(413, "the request body is larger than \(state.maximumBodySize) bytes, the limit of this route")
+    }
+
+    /// Sends a response and records its status.
+    private func queue(_ response: HTTPResponse, for state: RequestState, on connection: ConnectionHandle) -> Bool {
+        state.mutable.withLock { mutable in
+            mutable.phase = .responded
+            mutable.status = response.status
+            mutable.response = nil
+        }
+        guard let mhdResponse = makeResponse(response.body, on: connection) else { return false }
+        defer { MHD_destroy_response(mhdResponse) }
+        for (name, value) in response.headers {
+            _ = MHD_add_response_header(mhdResponse, name, value)
+        }
+        return MHD_queue_response(connection.pointer, UInt32(response.status), mhdResponse) == .YES
+    }
+
+    private func makeResponse(_ body: HTTPResponse.Body, on connection: ConnectionHandle) -> OpaquePointer? {
+        switch body {
+        case .data(let data):
+            return data.withUnsafeBytes { bytes in
+                MHD_create_response_from_buffer(
+                    bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+            }
+        case .stream(let producer):
+            let stream = ResponseStream(connection: connection) { [weak self] stream in self?.unregister(stream) }
+            let context = Unmanaged.passRetained(stream).toOpaque()
+            guard
+                let response = MHD_create_response_from_callback(
+                    UInt64.max, 16 * 1024, readStream, context, releaseStream)
+            else {
+                Unmanaged<ResponseStream>.fromOpaque(context).release()
+                return nil
+            }
+            register(stream)
+            stream.start(producer)
+            return response
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import LogsCore
+import LogsHTTP
+import Testing
+
+@Suite("HTTP server and router")
+struct ServerTests {
+    @Test("unknown route returns 404 JSON")
+    func unknownRoute() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        let response = try await server.send("GET", "/nothing/here")
+        #expect(response.status == 404)
+        #expect(response.errorMessage == "no route for GET /nothing/here")
+    }
+
+    @Test("wrong method returns 405 with Allow")
+    func wrongMethod() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        let response = try await server.send("DELETE", "/uptime")
+        #expect(response.status == 405)
+        #expect(response.headers["allow"] == "GET")
+        #expect(response.errorMessage != nil)
+    }
+
+    @Test("uptime reports service fields")
+    func uptime() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        let response = try await server.send("GET", "/uptime")
+        #expect(response.status == 200)
+        let body = try response.json()
+        for key in ["uptime", "greeting", "pong", "now", "version"] {
+            #expect(body[key] != nil, "missing \(key)")
+        }
+        #expect(body["pong"] as? String == "PONG")
+        #expect(body["greeting"] as? String == "hello, human 👋!")
+    }
+
+    @Test("body over the limit returns 413")
+    func bodyOverLimit() async throws {
+        let server = try APITestServer(settings: LogsAPI.Settings(maximumLogBodySize: 1000, maximumPartBodySize: 100))
+        defer { Task { await server.stop() } }
+        let response = try await server.send("PUT", "/logs/42", token: true, body: Data(repeating: 65, count: 1001))
+        #expect(response.status == 413)
+        #expect(response.errorMessage?.contains("1000 bytes") == true)
+        let small = try await server.send("PUT", "/logs/42", token: true, body: Data(repeating: 65, count: 1000))
+        #expect(small.status == 200)
+    }
+
+    @Test("chunked body over the limit returns 413")
+    func chunkedBodyOverLimit() async throws {
+        let server = try APITestServer(settings: LogsAPI.Settings(maximumLogBodySize: 1000, maximumPartBodySize: 100))
+        defer { Task { await server.stop() } }
+        let chunk = String(repeating: "A", count: 600)
+        let request =
+            "PUT /logs/42 HTTP/1.1\r\nHost: x\r\nAuthorization: token \(APITestServer.authToken)\r\n"
+            + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            + "258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n"
+        let port = server.port
+        let raw = try await server.onClientThread {
+            try LoopbackHTTPClient.exchange(Data(request.utf8), port: port)
+        }
+        let response = try LoopbackHTTPClient.parse(raw)
+        #expect(response.status == 413)
+    }
+
+    @Test("access log line per request without secrets")
+    func accessLog() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        _ = try await server.send("GET", "/logs/42/id", token: true)
+        try await Task.sleep(for: .milliseconds(100))
+        let lines = server.logs.entries.filter { $0.message == "request" }
+        let line = try #require(lines.last)
+        #expect(line.metadata["method"]?.description == "GET")
+        #expect(line.metadata["route"]?.description == "/logs/:job_id/id")
+        #expect(line.metadata["status"]?.description == "404")
+        #expect(line.metadata["job_id"]?.description == "42")
+        #expect(line.metadata["duration_ms"] != nil)
+        let everything = server.logs.entries.map { "\($0.message) \($0.metadata)" }.joined()
+        #expect(!everything.contains(APITestServer.authToken))
+    }
+
+    @Test("metrics endpoint serves Prometheus text")
+    func metrics() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        _ = try await server.send("GET", "/uptime")
+        try await Task.sleep(for: .milliseconds(100))
+        let response = try await server.send("GET", "/metrics")
+        #expect(response.status == 200)
+        #expect(response.headers["content-type"]?.hasPrefix("text/plain") == true)
+        #expect(response.text.contains("travis_logs_http_requests_total{"))
+        #expect(response.text.contains("route=\"/uptime\""))
+    }
+
+    @Test("slow handler times out with 503")
+    func handlerTimeout() async throws {
+        var router = Router()
+        router.add("GET", "/slow") { _ in
+            try await Task.sleep(for: .seconds(5))
+            return .json(["done": true])
+        }
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        configuration.requestTimeout = .milliseconds(200)
+        let server = HTTPServer(router: router, configuration: configuration)
+        try server.start()
+        let port = UInt16(server.port)
+        let executor = ThreadExecutor(name: "timeout-client")
+        defer { executor.shutdown() }
+        let response = try await executor.run { try LoopbackHTTPClient.request("GET", "/slow", port: port) }
+        #expect(response.status == 503)
+        #expect(response.errorMessage?.contains("timed out") == true)
+        await server.shutdown()
+    }
+
+    @Test("shutdown finishes a request in progress")
+    func shutdownFinishesInFlight() async throws {
+        var router = Router()
+        router.add("GET", "/slow") { _ in
+            try await Task.sleep(for: .milliseconds(300))
+            return .json(["done": true])
+        }
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        let server = HTTPServer(router: router, configuration: configuration)
+        try server.start()
+        let port = UInt16(server.port)
+        let executor = ThreadExecutor(name: "slow-client")
+        defer { executor.shutdown() }
+        async let response = executor.run { try LoopbackHTTPClient.request("GET", "/slow", port: port) }
+        try await Task.sleep(for: .milliseconds(100))
+        await server.shutdown()
+        let finished = try await response
+        #expect(finished.status == 200)
+        #expect(throws: (any Error).self) {
+            try LoopbackHTTPClient.request("GET", "/slow", port: port)
+        }
+    }
+}

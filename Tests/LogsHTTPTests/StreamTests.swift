@@ -1,0 +1,153 @@
+import Foundation
+import Glibc
+import LogsCore
+import LogsHTTP
+import Testing
+
+@Suite("Live stream endpoint")
+struct StreamTests {
+    static func event(_ number: Int, _ content: String, final: Bool = false) -> LogPartEvent {
+        LogPartEvent(channel: "job-42", jobID: JobID(42), content: content, number: number, isFinal: final)
+    }
+
+    /// Opens the stream on the client thread and returns the whole body once the server ends it.
+    static func readStream(_ server: APITestServer, headers: [String: String] = [:]) async throws -> TestResponse {
+        var allHeaders = headers
+        allHeaders["Authorization"] = "token \(APITestServer.authToken)"
+        let requestHeaders = allHeaders
+        let port = server.port
+        return try await server.onClientThread {
+            try LoopbackHTTPClient.request("GET", "/logs/42/stream", port: port, headers: requestHeaders)
+        }
+    }
+
+    static func waitForSubscriber(_ server: APITestServer, count: Int = 1) async throws {
+        for _ in 0..<200 {
+            if await server.liveStream.subscriberCount(jobID: JobID(42)) == count { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the stream never had \(count) subscribers")
+    }
+
+    /// Returns the `(id, event)` pairs of an SSE body, with `id` nil where the event has none.
+    static func events(_ text: String) -> [(id: String?, event: String)] {
+        text.components(separatedBy: "\n\n").compactMap { block in
+            let lines = block.split(separator: "\n")
+            guard let event = lines.first(where: { $0.hasPrefix("event: ") }) else { return nil }
+            let id = lines.first(where: { $0.hasPrefix("id: ") }).map { String($0.dropFirst(4)) }
+            return (id, String(event.dropFirst(7)))
+        }
+    }
+
+    @Test("stored parts first, then live parts, then end")
+    func storedThenLive() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        let logID = try await server.store.findOrCreateLog(jobID: JobID(42), at: Date())
+        try await server.store.insertParts(
+            [
+                NewLogPart(logID: logID, number: 0, content: "zero ", isFinal: false),
+                NewLogPart(logID: logID, number: 1, content: "one ", isFinal: false),
+            ], at: Date())
+        async let response = Self.readStream(server)
+        try await Self.waitForSubscriber(server)
+        await server.liveStream.broadcast([
+            Self.event(1, "one "), Self.event(2, "two "), Self.event(3, "", final: true),
+        ])
+        let stream = try await response
+        #expect(stream.status == 200)
+        #expect(stream.headers["content-type"] == "text/event-stream")
+        let events = Self.events(stream.text)
+        #expect(events.map(\.id) == ["0", "1", "2", "3", nil])
+        #expect(events.map(\.event) == ["part", "part", "part", "part", "end"])
+        #expect(stream.text.contains("\"_log\":\"two \""))
+    }
+
+    @Test("Last-Event-ID resumes after that part")
+    func resumesAfterLastEventID() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        let logID = try await server.store.findOrCreateLog(jobID: JobID(42), at: Date())
+        try await server.store.insertParts(
+            (0..<3).map { NewLogPart(logID: logID, number: $0, content: "\($0)", isFinal: false) }, at: Date())
+        async let response = Self.readStream(server, headers: ["Last-Event-ID": "1"])
+        try await Self.waitForSubscriber(server)
+        await server.liveStream.broadcast([Self.event(1, "1"), Self.event(3, "3", final: true)])
+        let events = Self.events(try await response.text)
+        #expect(events.map(\.id) == ["2", "3", nil])
+    }
+
+    @Test("aggregated log is sent whole")
+    func aggregatedLog() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        _ = try await server.send("PUT", "/logs/42", token: true, body: Data("the whole log".utf8))
+        let stream = try await Self.readStream(server)
+        let events = Self.events(stream.text)
+        #expect(events.map(\.event) == ["log", "end"])
+        #expect(stream.text.contains("the whole log"))
+    }
+
+    @Test("client leaving ends its subscription")
+    func clientLeaving() async throws {
+        let server = try APITestServer(settings: LogsAPI.Settings(streamHeartbeat: .milliseconds(50)))
+        defer { Task { await server.stop() } }
+        let port = server.port
+        try await server.onClientThread {
+            let socketDescriptor = try LoopbackHTTPClient.connectedSocket(port: port, receiveTimeout: 5)
+            let request =
+                "GET /logs/42/stream HTTP/1.1\r\nHost: x\r\nAuthorization: token \(APITestServer.authToken)\r\n\r\n"
+            try LoopbackHTTPClient.sendBytes(socketDescriptor, Data(request.utf8))
+            var buffer = [UInt8](repeating: 0, count: 1024)
+            _ = recv(socketDescriptor, &buffer, buffer.count, 0)
+            close(socketDescriptor)
+        }
+        try await Self.waitForSubscriber(server, count: 0)
+    }
+
+    @Test("shutdown ends open streams")
+    func shutdownEndsStreams() async throws {
+        let server = try APITestServer()
+        async let response = Self.readStream(server)
+        try await Self.waitForSubscriber(server)
+        await server.liveStream.broadcast([Self.event(0, "zero")])
+        try await Task.sleep(for: .milliseconds(50))
+        await server.stop()
+        let stream = try await response
+        #expect(Self.events(stream.text).map(\.id) == ["0"])
+    }
+
+    @Test("non-numeric Last-Event-ID returns 400")
+    func badLastEventID() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        let response = try await server.send(
+            "GET", "/logs/42/stream", token: true, headers: ["Last-Event-ID": "abc"])
+        #expect(response.status == 400)
+    }
+}
+
+@Suite("Polling live event source")
+struct PollingLiveEventSourceTests {
+    @Test("polling yields stored parts until final")
+    func yieldsStoredParts() async throws {
+        let store = InMemoryPartStore()
+        let source = PollingLiveEventSource(
+            store: store, interval: .milliseconds(10), logger: Logger(label: "test") { _ in RecordingLogHandler() })
+        let events = source.subscribe(jobID: JobID(7))
+        let logID = try await store.findOrCreateLog(jobID: JobID(7), at: Date())
+        try await store.insertParts([NewLogPart(logID: logID, number: 0, content: "a", isFinal: false)], at: Date())
+        var received: [Int] = []
+        for await event in events {
+            received.append(event.number)
+            if event.number == 0 {
+                try await store.insertParts(
+                    [
+                        NewLogPart(logID: logID, number: 1, content: "b", isFinal: false),
+                        NewLogPart(logID: logID, number: 2, content: "", isFinal: true),
+                    ], at: Date())
+            }
+        }
+        #expect(received == [0, 1, 2])
+    }
+}
