@@ -18,6 +18,9 @@ final class DrainConsumer: Sendable {
         var lastProgress = ContinuousClock.now
         /// Deliveries received since then; requeued ones count again when they come back.
         var receivedSinceProgress = 0
+        var lastHealthCheck = ContinuousClock.now
+        /// Failed dead queue copies in a row, which set the wait before the next attempt.
+        var deadLetterFailures = 0
     }
 
     let number: Int
@@ -27,11 +30,13 @@ final class DrainConsumer: Sendable {
     private let clock: any LogsClock
     private let logger: Logger
     private let metrics: MetricsRegistry
+    private let rejectionLog: RejectionLog
+    private let deadLetters: DeadLetterPublisher
     private let state = Mutex(State())
 
     init(
         number: Int, endpoint: AMQPEndpoint, queue: any JobQueue, settings: DrainSettings, clock: any LogsClock,
-        logger: Logger, metrics: MetricsRegistry
+        logger: Logger, metrics: MetricsRegistry, rejectionLog: RejectionLog
     ) {
         self.number = number
         self.endpoint = endpoint
@@ -40,6 +45,9 @@ final class DrainConsumer: Sendable {
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
+        self.rejectionLog = rejectionLog
+        deadLetters = DeadLetterPublisher(
+            endpoint: endpoint, name: "drain-dead-letters-\(number)", confirmTimeout: settings.deadLetterConfirmTimeout)
     }
 
     var isStopping: Bool { state.withLock { $0.isStopping } }
@@ -64,6 +72,7 @@ final class DrainConsumer: Sendable {
                 markProgress()
                 try await consume(on: connection)
                 await connection.close()
+                await deadLetters.close()
                 return
             } catch {
                 await connection.abort()
@@ -79,6 +88,7 @@ final class DrainConsumer: Sendable {
                 await sleepUnlessStopping(for: delay)
             }
         }
+        await deadLetters.close()
     }
 
     // MARK: - Consuming
@@ -153,8 +163,12 @@ final class DrainConsumer: Sendable {
         let tag = batch.highestDeliveryTag
         let parts = batch.parts.map { $0.part.base64Encoded() }
         batch.removeAll()
+        let started = ContinuousClock.now
         do {
+            // NOTE: a slow push is logged but not abandoned, because a push cut short may still have
+            // stored the job, and requeueing its messages would then store every part twice.
             try await queue.push([JobPayload.logParts(parts).makeJob(at: clock.now())])
+            logIfSlow(since: started, parts: parts.count)
         } catch {
             failures += 1
             metrics.counter("travis_logs_drain_push_failures_total", labels: ["queue": "log_parts"]).increment()
@@ -177,38 +191,75 @@ final class DrainConsumer: Sendable {
     }
 
     /// Keeps a message that can never become a part in the dead queue, unchanged, and
-    /// acknowledges it alone.
+    /// acknowledges it alone once the broker confirmed the copy.
+    ///
+    /// When the copy fails, the message is rejected alone with requeue, so that it stays in the
+    /// queue unacknowledged and a later multiple acknowledgement cannot cover it, and the consumer
+    /// waits before consuming more.
     private func deadLetter(_ delivery: AMQPDelivery, rejection: DrainRejection, on connection: AMQPConnection)
         async throws
     {
+        do {
+            try await deadLetters.publish(delivery, to: settings.deadQueueName)
+        } catch {
+            let failures = state.withLock { state in
+                state.deadLetterFailures += 1
+                return state.deadLetterFailures
+            }
+            metrics.counter(
+                "travis_logs_drain_dead_letter_failures_total",
+                help: "Rejected messages whose dead queue copy the broker did not confirm."
+            ).increment()
+            let delay = retryDelay(afterFailures: failures)
+            logger.error(
+                "copying a rejected message to the dead queue failed, requeueing it",
+                metadata: [
+                    "consumer": "\(number)", "reason": "\(rejection.reason)",
+                    "delivery_tag": "\(delivery.deliveryTag)", "queue": "\(settings.deadQueueName)",
+                    "error": "\(error)", "retry_in_seconds": "\(delay.timeInterval)",
+                ])
+            try await connection.reject(deliveryTag: delivery.deliveryTag, multiple: false, requeue: true)
+            await sleepUnlessStopping(for: delay)
+            return
+        }
+        state.withLock { $0.deadLetterFailures = 0 }
+        try await connection.acknowledge(deliveryTag: delivery.deliveryTag, multiple: false)
+        markProgress()
         metrics.counter(
             "travis_logs_drain_messages_rejected_total", labels: ["reason": rejection.reason],
             help: "Messages the drain moved to the dead queue, by reason."
         ).increment()
+        rejectionLog.record(
+            reason: rejection.reason, deliveryTag: delivery.deliveryTag, bytes: delivery.body.count, consumer: number,
+            deadQueue: settings.deadQueueName)
+    }
+
+    private func logIfSlow(since started: ContinuousClock.Instant, parts: Int) {
+        let elapsed = ContinuousClock.now - started
+        guard elapsed > settings.slowFlushThreshold else { return }
         logger.warning(
-            "log part message rejected, moved to the dead queue",
+            "storing a batch of log parts was slow",
             metadata: [
-                "consumer": "\(number)", "reason": "\(rejection.reason)", "delivery_tag": "\(delivery.deliveryTag)",
-                "bytes": "\(delivery.body.count)", "queue": "\(settings.deadQueueName)",
+                "consumer": "\(number)", "parts": "\(parts)", "seconds": "\(elapsed.timeInterval)",
+                "threshold_seconds": "\(settings.slowFlushThreshold.timeInterval)",
             ])
-        // NOTE: published without publisher confirms, so a broker crash between this publish and the
-        // acknowledgement can lose the rejected message; valid parts are not affected.
-        try await connection.publish(
-            delivery.body, routingKey: settings.deadQueueName, contentType: delivery.contentType)
-        try await connection.acknowledge(deliveryTag: delivery.deliveryTag, multiple: false)
-        markProgress()
     }
 
     // MARK: - Health
 
     /// Throws when nothing was acknowledged for `ackTimeout` while messages wait, so that `run()`
-    /// replaces the connection.
+    /// replaces the connection. It checks once per `healthCheckInterval`.
     ///
     /// Waiting messages are those this consumer received since its last acknowledgement, or, when
     /// it received none, the messages ready in its queue.
     private func checkHealth(on connection: AMQPConnection, batch: DrainBatch) async throws {
-        let (lastProgress, received) = state.withLock { ($0.lastProgress, $0.receivedSinceProgress) }
-        guard ContinuousClock.now - lastProgress > settings.ackTimeout else { return }
+        let now = ContinuousClock.now
+        let check: (lastProgress: ContinuousClock.Instant, received: Int)? = state.withLock { state in
+            guard now - state.lastHealthCheck >= settings.healthCheckInterval else { return nil }
+            state.lastHealthCheck = now
+            return (state.lastProgress, state.receivedSinceProgress)
+        }
+        guard let (lastProgress, received) = check, now - lastProgress > settings.ackTimeout else { return }
         var waiting = received
         if waiting == 0 && !settings.isSharded {
             // The sharding plugin's queue name is not a real queue, so only the unsharded queue is asked.
