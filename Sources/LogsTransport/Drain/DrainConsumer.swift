@@ -4,8 +4,8 @@ import Synchronization
 
 /// One consumer of the drain: its own connection and channel, and its own batch.
 ///
-/// It forwards each part at once as a `logs.pusher_forwarding` job and collects parts into a
-/// batch that becomes one `log_parts` job. Messages are acknowledged, with one multiple
+/// It forwards the parts of each chunk of deliveries at once as one `logs.pusher_forwarding` job
+/// and collects parts into a batch that becomes one `log_parts` job. Messages are acknowledged, with one multiple
 /// acknowledgement up to the batch's highest delivery tag, only after the queue stored that job.
 /// When the push fails, the batch is rejected with requeue, so the broker delivers it again and
 /// nothing is acknowledged without being stored. A lost connection, a failed channel or a consumer
@@ -125,8 +125,10 @@ final class DrainConsumer: Sendable {
         for delivery in deliveries {
             switch DrainMessageDecoder.decode(delivery.body) {
             case .success(let part):
-                forwarded.append(part)
-                batch.append(DrainBatch.Entry(part: part, deliveryTag: delivery.deliveryTag), at: .now)
+                // Both jobs carry the part base64-encoded, as the original service writes them.
+                let encoded = part.base64Encoded()
+                forwarded.append(encoded)
+                batch.append(DrainBatch.Entry(part: encoded, deliveryTag: delivery.deliveryTag), at: .now)
                 if batch.count >= settings.batchSize {
                     try await forward(&forwarded)
                     try await flush(&batch, on: connection, failures: &pushFailures)
@@ -138,12 +140,16 @@ final class DrainConsumer: Sendable {
         try await forward(&forwarded)
     }
 
-    /// Pushes one `logs.pusher_forwarding` job per part. A failure is logged and not retried,
-    /// because live forwarding is best effort and the parts are still stored with their batch.
+    /// Pushes one `logs.pusher_forwarding` job for the parts, which are base64-encoded already.
+    /// A failure is logged and not retried, because live forwarding is best effort and the parts
+    /// are still stored with their batch.
+    ///
+    /// The original service pushes one job per part, but its job (and this project's) takes an
+    /// array of parts and forwards each, so one job per chunk of deliveries is read the same way.
     private func forward(_ parts: inout [RawLogPart]) async throws {
         guard !parts.isEmpty else { return }
-        let now = clock.now()
-        let jobs = parts.map { JobPayload.pusherForwarding([$0.base64Encoded()]).makeJob(at: now) }
+        let jobs = [JobPayload.pusherForwarding(parts).makeJob(at: clock.now())]
+        let partCount = parts.count
         parts.removeAll(keepingCapacity: true)
         do {
             try await queue.push(jobs)
@@ -152,7 +158,7 @@ final class DrainConsumer: Sendable {
                 .increment()
             logger.warning(
                 "forwarding log parts failed",
-                metadata: ["consumer": "\(number)", "parts": "\(jobs.count)", "error": "\(error)"])
+                metadata: ["consumer": "\(number)", "parts": "\(partCount)", "error": "\(error)"])
         }
     }
 
@@ -161,7 +167,7 @@ final class DrainConsumer: Sendable {
     private func flush(_ batch: inout DrainBatch, on connection: AMQPConnection, failures: inout Int) async throws {
         guard !batch.isEmpty else { return }
         let tag = batch.highestDeliveryTag
-        let parts = batch.parts.map { $0.part.base64Encoded() }
+        let parts = batch.parts.map(\.part)
         batch.removeAll()
         let started = ContinuousClock.now
         do {
