@@ -1,17 +1,21 @@
 // Measures the drain against a bare consume-and-acknowledge loop on the same broker.
 //
 //   DrainBenchmark MESSAGES JOBS CONSUMERS
+//   DrainBenchmark publish MESSAGES JOBS
 //
 // Reads RABBITMQ_URL and REDIS_URL. Each phase first publishes MESSAGES parts of about 90 bytes
 // for JOBS jobs into a fresh queue, then times how long the consumers take to empty it. The floor
 // phase only acknowledges each chunk of deliveries with one multiple acknowledgement. The drain
 // phase runs LogDrain into RedisJobQueue until every part is in a log_parts job. Prints one
-// `key=value` line per phase.
+// `key=value` line per phase. The `publish` form only publishes the messages into the queue that
+// `travis-logs drain` consumes by default, `reporting.jobs.logs`, for the end-to-end phase of
+// script/bench/drain.
 import Foundation
 import LogsCore
 import LogsTransport
 
-let arguments = CommandLine.arguments
+let publishOnly = CommandLine.arguments.dropFirst().first == "publish"
+let arguments = publishOnly ? Array(CommandLine.arguments.dropFirst()) : CommandLine.arguments
 let messageCount = arguments.count > 1 ? Int(arguments[1]) ?? 200_000 : 200_000
 let jobCount = arguments.count > 2 ? Int(arguments[2]) ?? 2_000 : 2_000
 let consumerCount = arguments.count > 3 ? Int(arguments[3]) ?? 4 : 4
@@ -35,7 +39,10 @@ func peakResidentMegabytes() -> Double {
 }
 
 func publish(into settings: DrainSettings) async throws {
-    let publisher = AMQPConnection(endpoint: endpoint, name: "benchmark-publisher")
+    // The broker can take longer than the default 10 s to reply while it writes a backlog to disk.
+    var publisherEndpoint = endpoint
+    publisherEndpoint.connectTimeout = .seconds(300)
+    let publisher = AMQPConnection(endpoint: publisherEndpoint, name: "benchmark-publisher")
     try await publisher.open()
     try await publisher.deleteQueue(settings.queueName)
     try await publisher.declareExchange(settings.exchangeName, type: settings.exchangeType)
@@ -119,6 +126,11 @@ func runDrain(settings: DrainSettings) async throws {
     _ = try await pool.send(
         "EVAL", "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", "0", "\(namespace):*")
     pool.close()
+}
+
+if publishOnly {
+    try await publish(into: DrainSettings())
+    exit(0)
 }
 
 var settings = DrainSettings()
