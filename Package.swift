@@ -76,6 +76,12 @@ let package = Package(
             dependencies: ["LogsCore", "LogsTransport"],
             path: "Benchmarks/RedisQueueBenchmark"
         ),
+        // Times the drain against a bare consume-and-acknowledge loop; script/bench/drain runs it.
+        .executableTarget(
+            name: "DrainBenchmark",
+            dependencies: ["LogsCore", "LogsTransport"],
+            path: "Benchmarks/DrainBenchmark"
+        ),
         // A worker process on in-memory storage that the fault tests kill and restart.
         .executableTarget(
             name: "RedisWorkerFixture",

@@ -72,10 +72,12 @@ extension AMQPConnection {
 
     /// Publishes a message, persistent by default.
     ///
-    /// Without publisher confirms, a return from this call means the message was written to the
-    /// socket, not that the broker stored it.
+    /// A return from this call means the message was written to the socket, not that the broker
+    /// stored it; `publishConfirmed` waits for the broker. With `mandatory`, the broker returns a
+    /// message that no queue takes instead of dropping it.
     public func publish(
-        _ body: Data, exchange: String = "", routingKey: String, persistent: Bool = true, contentType: String? = nil
+        _ body: Data, exchange: String = "", routingKey: String, persistent: Bool = true, contentType: String? = nil,
+        mandatory: Bool = false
     ) throws {
         let (state, channel) = try openChannelState()
         var properties = amqp_basic_properties_t()
@@ -94,8 +96,8 @@ extension AMQPConnection {
                         let bytes = amqp_bytes_t(
                             len: buffer.count, bytes: UnsafeMutableRawPointer(mutating: buffer.baseAddress))
                         return amqp_basic_publish(
-                            state, channel, amqp_cstring_bytes(exchangePointer), amqp_cstring_bytes(keyPointer), 0, 0,
-                            &properties, bytes)
+                            state, channel, amqp_cstring_bytes(exchangePointer), amqp_cstring_bytes(keyPointer),
+                            mandatory ? 1 : 0, 0, &properties, bytes)
                     }
                 }
             }

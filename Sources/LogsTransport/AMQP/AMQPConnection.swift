@@ -19,6 +19,10 @@ public actor AMQPConnection {
     /// The open channel's number, or 0 when none is open.
     var channel: amqp_channel_t = 0
     private var lastChannel: amqp_channel_t = 0
+    /// The channel that is in confirm mode, or 0 when none is.
+    var confirmChannel: amqp_channel_t = 0
+    /// Messages published on `confirmChannel`, which is the sequence number of the last one.
+    var publishedCount: UInt64 = 0
 
     /// Creates a connection that is not open yet; call `open()`.
     public init(endpoint: AMQPEndpoint, name: String = "amqp") {
@@ -95,8 +99,25 @@ public actor AMQPConnection {
         let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
             let code: AMQPError.Code = status == AMQP_STATUS_TIMEOUT.rawValue ? .timedOut : .connectionFailed
-            throw AMQPError(
-                code, "\(String(cString: amqp_error_string2(status))) (\(endpoint))", operation: "connect")
+            var message = "\(String(cString: amqp_error_string2(status))) (\(endpoint))"
+            if let advice = tlsAdvice(for: status) { message += "; \(advice)" }
+            throw AMQPError(code, message, operation: "connect")
+        }
+    }
+
+    /// Returns what to check after a failed TLS handshake, naming the CA file in use.
+    private func tlsAdvice(for status: Int32) -> String? {
+        let caPath = endpoint.caCertificatePath ?? "/etc/ssl/certs/ca-certificates.crt"
+        switch status {
+        case AMQP_STATUS_SSL_PEER_VERIFY_FAILED.rawValue, AMQP_STATUS_SSL_CONNECTION_FAILED.rawValue,
+            AMQP_STATUS_SSL_ERROR.rawValue:
+            return "the broker's certificate did not verify against the CA certificates in \(caPath); "
+                + "set cacertfile=PATH in RABBITMQ_URL to the CA that signed it"
+        case AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED.rawValue:
+            return "the broker's certificate does not name the host \(endpoint.host); connect to a host name "
+                + "that the certificate lists"
+        default:
+            return nil
         }
     }
 
@@ -142,6 +163,7 @@ public actor AMQPConnection {
         _ = amqp_channel_open(state, lastChannel)
         try check(amqp_get_rpc_reply(state), operation: "channel.open")
         channel = lastChannel
+        confirmChannel = 0
     }
 
     /// Returns the open connection and a channel, opening a new channel after a channel error.

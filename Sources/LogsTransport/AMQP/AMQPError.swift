@@ -19,6 +19,7 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
             case consumerCancelled = "consumer_cancelled"
             case notConnected = "not_connected"
             case managementRequestFailed = "management_request_failed"
+            case notConfirmed = "not_confirmed"
         }
 
         fileprivate let base: Base
@@ -50,6 +51,10 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
         /// A request to the RabbitMQ management HTTP API failed or was rejected.
         public static let managementRequestFailed = Code(base: .managementRequestFailed)
 
+        /// The broker rejected a confirmed publish or returned it as unroutable, so it did not
+        /// store the message. The connection is still open.
+        public static let notConfirmed = Code(base: .notConfirmed)
+
         public var description: String { base.rawValue }
     }
 
@@ -77,7 +82,7 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
     /// Whether the connection is unusable and must be opened again.
     public var isConnectionError: Bool {
         code != .channelClosed && code != .invalidURL && code != .unsupported && code != .consumerCancelled
-            && code != .managementRequestFailed
+            && code != .managementRequestFailed && code != .notConfirmed
     }
 
     public var description: String {

@@ -4,8 +4,8 @@ import Synchronization
 
 /// One consumer of the drain: its own connection and channel, and its own batch.
 ///
-/// It forwards each part at once as a `logs.pusher_forwarding` job and collects parts into a
-/// batch that becomes one `log_parts` job. Messages are acknowledged, with one multiple
+/// It forwards the parts of each chunk of deliveries at once as one `logs.pusher_forwarding` job
+/// and collects parts into a batch that becomes one `log_parts` job. Messages are acknowledged, with one multiple
 /// acknowledgement up to the batch's highest delivery tag, only after the queue stored that job.
 /// When the push fails, the batch is rejected with requeue, so the broker delivers it again and
 /// nothing is acknowledged without being stored. A lost connection, a failed channel or a consumer
@@ -18,6 +18,9 @@ final class DrainConsumer: Sendable {
         var lastProgress = ContinuousClock.now
         /// Deliveries received since then; requeued ones count again when they come back.
         var receivedSinceProgress = 0
+        var lastHealthCheck = ContinuousClock.now
+        /// Failed dead queue copies in a row, which set the wait before the next attempt.
+        var deadLetterFailures = 0
     }
 
     let number: Int
@@ -27,11 +30,13 @@ final class DrainConsumer: Sendable {
     private let clock: any LogsClock
     private let logger: Logger
     private let metrics: MetricsRegistry
+    private let rejectionLog: RejectionLog
+    private let deadLetters: DeadLetterPublisher
     private let state = Mutex(State())
 
     init(
         number: Int, endpoint: AMQPEndpoint, queue: any JobQueue, settings: DrainSettings, clock: any LogsClock,
-        logger: Logger, metrics: MetricsRegistry
+        logger: Logger, metrics: MetricsRegistry, rejectionLog: RejectionLog
     ) {
         self.number = number
         self.endpoint = endpoint
@@ -40,6 +45,9 @@ final class DrainConsumer: Sendable {
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
+        self.rejectionLog = rejectionLog
+        deadLetters = DeadLetterPublisher(
+            endpoint: endpoint, name: "drain-dead-letters-\(number)", confirmTimeout: settings.deadLetterConfirmTimeout)
     }
 
     var isStopping: Bool { state.withLock { $0.isStopping } }
@@ -64,6 +72,7 @@ final class DrainConsumer: Sendable {
                 markProgress()
                 try await consume(on: connection)
                 await connection.close()
+                await deadLetters.close()
                 return
             } catch {
                 await connection.abort()
@@ -79,6 +88,7 @@ final class DrainConsumer: Sendable {
                 await sleepUnlessStopping(for: delay)
             }
         }
+        await deadLetters.close()
     }
 
     // MARK: - Consuming
@@ -115,8 +125,10 @@ final class DrainConsumer: Sendable {
         for delivery in deliveries {
             switch DrainMessageDecoder.decode(delivery.body) {
             case .success(let part):
-                forwarded.append(part)
-                batch.append(DrainBatch.Entry(part: part, deliveryTag: delivery.deliveryTag), at: .now)
+                // Both jobs carry the part base64-encoded, as the original service writes them.
+                let encoded = part.base64Encoded()
+                forwarded.append(encoded)
+                batch.append(DrainBatch.Entry(part: encoded, deliveryTag: delivery.deliveryTag), at: .now)
                 if batch.count >= settings.batchSize {
                     try await forward(&forwarded)
                     try await flush(&batch, on: connection, failures: &pushFailures)
@@ -128,12 +140,19 @@ final class DrainConsumer: Sendable {
         try await forward(&forwarded)
     }
 
-    /// Pushes one `logs.pusher_forwarding` job per part. A failure is logged and not retried,
-    /// because live forwarding is best effort and the parts are still stored with their batch.
+    /// Pushes one `logs.pusher_forwarding` job for the parts, which are base64-encoded already.
+    /// A failure is logged and not retried, because live forwarding is best effort and the parts
+    /// are still stored with their batch.
+    ///
+    /// The original service pushes one job per part, but its job (and this project's) takes an
+    /// array of parts and forwards each, so one job per chunk of deliveries is read the same way.
     private func forward(_ parts: inout [RawLogPart]) async throws {
         guard !parts.isEmpty else { return }
-        let now = clock.now()
-        let jobs = parts.map { JobPayload.pusherForwarding([$0.base64Encoded()]).makeJob(at: now) }
+        // NOTE: writing this job's and the batch job's JSON through Foundation's JSONEncoder was about
+        // 70% of the drain's instructions per part (script/bench/drain-profile, 2026-12-04). Until the job
+        // JSON coder is faster, drain and worker together stay above the target of 0.05 ms CPU per part.
+        let jobs = [JobPayload.pusherForwarding(parts).makeJob(at: clock.now())]
+        let partCount = parts.count
         parts.removeAll(keepingCapacity: true)
         do {
             try await queue.push(jobs)
@@ -142,7 +161,7 @@ final class DrainConsumer: Sendable {
                 .increment()
             logger.warning(
                 "forwarding log parts failed",
-                metadata: ["consumer": "\(number)", "parts": "\(jobs.count)", "error": "\(error)"])
+                metadata: ["consumer": "\(number)", "parts": "\(partCount)", "error": "\(error)"])
         }
     }
 
@@ -151,10 +170,14 @@ final class DrainConsumer: Sendable {
     private func flush(_ batch: inout DrainBatch, on connection: AMQPConnection, failures: inout Int) async throws {
         guard !batch.isEmpty else { return }
         let tag = batch.highestDeliveryTag
-        let parts = batch.parts.map { $0.part.base64Encoded() }
+        let parts = batch.parts.map(\.part)
         batch.removeAll()
+        let started = ContinuousClock.now
         do {
+            // NOTE: a slow push is logged but not abandoned, because a push cut short may still have
+            // stored the job, and requeueing its messages would then store every part twice.
             try await queue.push([JobPayload.logParts(parts).makeJob(at: clock.now())])
+            logIfSlow(since: started, parts: parts.count)
         } catch {
             failures += 1
             metrics.counter("travis_logs_drain_push_failures_total", labels: ["queue": "log_parts"]).increment()
@@ -177,38 +200,75 @@ final class DrainConsumer: Sendable {
     }
 
     /// Keeps a message that can never become a part in the dead queue, unchanged, and
-    /// acknowledges it alone.
+    /// acknowledges it alone once the broker confirmed the copy.
+    ///
+    /// When the copy fails, the message is rejected alone with requeue, so that it stays in the
+    /// queue unacknowledged and a later multiple acknowledgement cannot cover it, and the consumer
+    /// waits before consuming more.
     private func deadLetter(_ delivery: AMQPDelivery, rejection: DrainRejection, on connection: AMQPConnection)
         async throws
     {
+        do {
+            try await deadLetters.publish(delivery, to: settings.deadQueueName)
+        } catch {
+            let failures = state.withLock { state in
+                state.deadLetterFailures += 1
+                return state.deadLetterFailures
+            }
+            metrics.counter(
+                "travis_logs_drain_dead_letter_failures_total",
+                help: "Rejected messages whose dead queue copy the broker did not confirm."
+            ).increment()
+            let delay = retryDelay(afterFailures: failures)
+            logger.error(
+                "copying a rejected message to the dead queue failed, requeueing it",
+                metadata: [
+                    "consumer": "\(number)", "reason": "\(rejection.reason)",
+                    "delivery_tag": "\(delivery.deliveryTag)", "queue": "\(settings.deadQueueName)",
+                    "error": "\(error)", "retry_in_seconds": "\(delay.timeInterval)",
+                ])
+            try await connection.reject(deliveryTag: delivery.deliveryTag, multiple: false, requeue: true)
+            await sleepUnlessStopping(for: delay)
+            return
+        }
+        state.withLock { $0.deadLetterFailures = 0 }
+        try await connection.acknowledge(deliveryTag: delivery.deliveryTag, multiple: false)
+        markProgress()
         metrics.counter(
             "travis_logs_drain_messages_rejected_total", labels: ["reason": rejection.reason],
             help: "Messages the drain moved to the dead queue, by reason."
         ).increment()
+        rejectionLog.record(
+            reason: rejection.reason, deliveryTag: delivery.deliveryTag, bytes: delivery.body.count, consumer: number,
+            deadQueue: settings.deadQueueName)
+    }
+
+    private func logIfSlow(since started: ContinuousClock.Instant, parts: Int) {
+        let elapsed = ContinuousClock.now - started
+        guard elapsed > settings.slowFlushThreshold else { return }
         logger.warning(
-            "log part message rejected, moved to the dead queue",
+            "storing a batch of log parts was slow",
             metadata: [
-                "consumer": "\(number)", "reason": "\(rejection.reason)", "delivery_tag": "\(delivery.deliveryTag)",
-                "bytes": "\(delivery.body.count)", "queue": "\(settings.deadQueueName)",
+                "consumer": "\(number)", "parts": "\(parts)", "seconds": "\(elapsed.timeInterval)",
+                "threshold_seconds": "\(settings.slowFlushThreshold.timeInterval)",
             ])
-        // NOTE: published without publisher confirms, so a broker crash between this publish and the
-        // acknowledgement can lose the rejected message; valid parts are not affected.
-        try await connection.publish(
-            delivery.body, routingKey: settings.deadQueueName, contentType: delivery.contentType)
-        try await connection.acknowledge(deliveryTag: delivery.deliveryTag, multiple: false)
-        markProgress()
     }
 
     // MARK: - Health
 
     /// Throws when nothing was acknowledged for `ackTimeout` while messages wait, so that `run()`
-    /// replaces the connection.
+    /// replaces the connection. It checks once per `healthCheckInterval`.
     ///
     /// Waiting messages are those this consumer received since its last acknowledgement, or, when
     /// it received none, the messages ready in its queue.
     private func checkHealth(on connection: AMQPConnection, batch: DrainBatch) async throws {
-        let (lastProgress, received) = state.withLock { ($0.lastProgress, $0.receivedSinceProgress) }
-        guard ContinuousClock.now - lastProgress > settings.ackTimeout else { return }
+        let now = ContinuousClock.now
+        let check: (lastProgress: ContinuousClock.Instant, received: Int)? = state.withLock { state in
+            guard now - state.lastHealthCheck >= settings.healthCheckInterval else { return nil }
+            state.lastHealthCheck = now
+            return (state.lastProgress, state.receivedSinceProgress)
+        }
+        guard let (lastProgress, received) = check, now - lastProgress > settings.ackTimeout else { return }
         var waiting = received
         if waiting == 0 && !settings.isSharded {
             // The sharding plugin's queue name is not a real queue, so only the unsharded queue is asked.

@@ -32,10 +32,14 @@ enum DrainMessageDecoder {
     }
 
     private static func parse(_ body: Data) -> JSONValue? {
-        if let json = try? JSONValue(parsing: body) { return json }
+        if let json = parseJSON(body) { return json }
         var repaired = Data(String(decoding: body, as: UTF8.self).utf8)
         repaired.removeAll { $0 == 0 }
         guard repaired != body else { return nil }
-        return try? JSONValue(parsing: repaired)
+        return parseJSON(repaired)
+    }
+
+    private static func parseJSON(_ data: Data) -> JSONValue? {
+        MessageJSONParser.parse(data) ?? (try? JSONValue(parsing: data))
     }
 }

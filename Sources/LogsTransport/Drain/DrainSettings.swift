@@ -28,6 +28,16 @@ public struct DrainSettings: Sendable, Equatable {
     public var maximumRetryDelay: Duration = .seconds(5)
     /// How long a consumer waits on the socket at most before it checks for a stop or a due batch.
     public var pollInterval: Duration = .milliseconds(250)
+    /// How often a consumer checks whether it acknowledged anything within `ackTimeout`. The
+    /// original service checks its consumers this often (`TRAVIS_LOGS_DRAIN_LOOP_SLEEP_INTERVAL`).
+    public var healthCheckInterval: Duration = .seconds(10)
+    /// How long storing a batch may take before the drain logs it as slow
+    /// (`TRAVIS_LOGS_DRAIN_TIMEOUT_INTERVAL`).
+    public var slowFlushThreshold: Duration = .seconds(3)
+    /// How long the broker may take to confirm the dead queue's copy of a rejected message.
+    public var deadLetterConfirmTimeout: Duration = .seconds(10)
+    /// The drain logs at most one rejected message per interval and counts the others.
+    public var rejectionLogInterval: Duration = .seconds(10)
 
     public init() {}
 
@@ -40,6 +50,8 @@ public struct DrainSettings: Sendable, Equatable {
         consumerCount = logs.drainConsumerCount
         prefetch = logs.drainPrefetch
         ackTimeout = logs.drainAckTimeout
+        healthCheckInterval = logs.drainLoopSleepInterval
+        slowFlushThreshold = logs.drainTimeoutInterval
         if logs.drainRabbitMQSharding {
             isSharded = true
             queueName = "reporting.jobs.logs_sharded"

@@ -12,6 +12,7 @@ public final class LogDrain: Sendable {
     private let settings: DrainSettings
     private let shardingPolicy: ShardingPolicy?
     private let logger: Logger
+    private let rejectionLog: RejectionLog
 
     public init(
         endpoint: AMQPEndpoint, queue: any JobQueue, settings: DrainSettings, clock: any LogsClock = SystemClock(),
@@ -20,10 +21,12 @@ public final class LogDrain: Sendable {
         self.settings = settings
         self.shardingPolicy = shardingPolicy
         self.logger = logger
+        let rejectionLog = RejectionLog(interval: settings.rejectionLogInterval, logger: logger)
+        self.rejectionLog = rejectionLog
         consumers = (1...max(1, settings.consumerCount)).map { number in
             DrainConsumer(
                 number: number, endpoint: endpoint, queue: queue, settings: settings, clock: clock, logger: logger,
-                metrics: metrics)
+                metrics: metrics, rejectionLog: rejectionLog)
         }
     }
 
@@ -49,6 +52,7 @@ public final class LogDrain: Sendable {
                 }
             }
         }
+        rejectionLog.flush()
         logger.info("drain stopped", metadata: ["queue": "\(settings.queueName)"])
     }
 

@@ -90,3 +90,39 @@ struct AMQPConnectionTests {
         #expect(error?.code == .connectionFailed)
     }
 }
+
+@Suite("AMQP publisher confirms", .enabled(if: RabbitMQTestServer.isEnabled, RabbitMQTestServer.skipReason))
+struct AMQPConfirmTests {
+    @Test("confirmed publish reaches the queue")
+    func confirmedPublish() async throws {
+        let connection = try await RabbitMQTestServer.connect()
+        let queue = RabbitMQTestServer.uniqueName("confirm")
+        try await connection.declareQueue(queue)
+        for index in 1...3 {
+            try await connection.publishConfirmed(
+                Data("message \(index)".utf8), routingKey: queue, timeout: .seconds(5))
+        }
+        #expect(try await connection.declareQueue(queue, passive: true).messageCount == 3)
+        try await connection.deleteQueue(queue)
+        await connection.close()
+    }
+
+    @Test("unroutable publish is not confirmed")
+    func unroutablePublish() async throws {
+        let connection = try await RabbitMQTestServer.connect()
+        let missing = RabbitMQTestServer.uniqueName("confirm-missing")
+        let error = await #expect(throws: AMQPError.self) {
+            try await connection.publishConfirmed(Data("lost".utf8), routingKey: missing, timeout: .seconds(5))
+        }
+        #expect(error?.code == .notConfirmed)
+        #expect(error?.isConnectionError == false)
+
+        // The connection stays usable, and the next confirm is matched to its own publish.
+        let queue = RabbitMQTestServer.uniqueName("confirm-after")
+        try await connection.declareQueue(queue)
+        try await connection.publishConfirmed(Data("kept".utf8), routingKey: queue, timeout: .seconds(5))
+        #expect(try await connection.declareQueue(queue, passive: true).messageCount == 1)
+        try await connection.deleteQueue(queue)
+        await connection.close()
+    }
+}

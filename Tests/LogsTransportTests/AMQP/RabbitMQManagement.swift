@@ -37,11 +37,13 @@ struct RabbitMQManagement {
     var vhostPath: String { Self.encoded(endpoint.vhost) }
 
     /// Sends a request and returns its status and the body parsed as JSON (null when empty).
-    func send(_ method: String, _ path: String) async throws -> (status: Int, json: JSONValue) {
+    func send(_ method: String, _ path: String, body: JSONValue? = nil) async throws -> (status: Int, json: JSONValue) {
         let credentials = Data("\(endpoint.username):\(endpoint.password)".utf8).base64EncodedString()
+        var headers = [("Authorization", "Basic \(credentials)")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
         let request = HTTPRequest(
-            method: method, url: "http://\(endpoint.host):\(port)/api/\(path)",
-            headers: [("Authorization", "Basic \(credentials)")])
+            method: method, url: "http://\(endpoint.host):\(port)/api/\(path)", headers: headers,
+            body: body?.jsonData())
         let response = try await CurlHTTPClient(name: "management-test").execute(request)
         let json = response.body.isEmpty ? JSONValue.null : try JSONValue(parsing: response.body)
         return (response.status, json)

@@ -33,6 +33,8 @@ struct DrainHarness {
         settings.pollInterval = .milliseconds(50)
         settings.initialRetryDelay = .milliseconds(20)
         settings.maximumRetryDelay = .milliseconds(200)
+        settings.healthCheckInterval = .milliseconds(50)
+        settings.deadLetterConfirmTimeout = .seconds(5)
         configure(&settings)
         self.settings = settings
         namespace = RedisTestServer.uniqueNamespace(suite)

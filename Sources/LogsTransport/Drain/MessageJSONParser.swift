@@ -1,0 +1,217 @@
+import Foundation
+import LogsCore
+
+/// A JSON parser for the plain documents that workers publish, much cheaper than
+/// `JSONValue(parsing:)`, which goes through `JSONDecoder` and tries each type in turn.
+///
+/// It returns nil for anything outside a strict subset of JSON: invalid UTF-8, unescaped control
+/// characters, lone surrogate escapes, numbers with a fraction or an exponent or beyond `Int64`,
+/// duplicate object keys, trailing commas, and nesting deeper than `maximumDepth`. The caller then
+/// parses with `JSONValue(parsing:)`, so the set of accepted documents and their values stay those
+/// of Foundation's decoder.
+struct MessageJSONParser {
+    static let maximumDepth = 64
+
+    private let bytes: UnsafeRawBufferPointer
+    private var index = 0
+
+    private init(bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// Parses `data` as one JSON value, or returns nil.
+    static func parse(_ data: Data) -> JSONValue? {
+        // The types are spelled out because JSONValue is ExpressibleByNilLiteral, so a bare `nil`
+        // could become `JSONValue.null` instead of no value.
+        data.withUnsafeBytes { (buffer) -> JSONValue? in
+            var parser = MessageJSONParser(bytes: buffer)
+            guard let value = parser.value(depth: 0) else { return Optional<JSONValue>.none }
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { return Optional<JSONValue>.none }
+            return value
+        }
+    }
+
+    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func skipWhitespace() {
+        while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+            index += 1
+        }
+    }
+
+    private mutating func value(depth: Int) -> JSONValue? {
+        skipWhitespace()
+        guard let byte = current, depth < Self.maximumDepth else { return nil }
+        switch byte {
+        case UInt8(ascii: "{"): return object(depth: depth)
+        case UInt8(ascii: "["): return array(depth: depth)
+        case UInt8(ascii: "\""): return string().map(JSONValue.string)
+        case UInt8(ascii: "t"): return literal("true", .bool(true))
+        case UInt8(ascii: "f"): return literal("false", .bool(false))
+        case UInt8(ascii: "n"): return literal("null", .null)
+        default: return integer()
+        }
+    }
+
+    private mutating func literal(_ text: StaticString, _ value: JSONValue) -> JSONValue? {
+        let count = text.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return nil }
+        for offset in 0..<count where bytes[index + offset] != text.utf8Start[offset] {
+            return nil
+        }
+        index += count
+        return value
+    }
+
+    private mutating func object(depth: Int) -> JSONValue? {
+        index += 1
+        var members: [String: JSONValue] = [:]
+        skipWhitespace()
+        if current == UInt8(ascii: "}") {
+            index += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard current == UInt8(ascii: "\""), let key = string() else { return nil }
+            skipWhitespace()
+            guard current == UInt8(ascii: ":") else { return nil }
+            index += 1
+            guard let member = value(depth: depth + 1), members.updateValue(member, forKey: key) == nil else {
+                return nil
+            }
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(members)
+            default:
+                return nil
+            }
+        }
+    }
+
+    private mutating func array(depth: Int) -> JSONValue? {
+        index += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if current == UInt8(ascii: "]") {
+            index += 1
+            return .array(elements)
+        }
+        while true {
+            guard let element = value(depth: depth + 1) else { return nil }
+            elements.append(element)
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","):
+                index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(elements)
+            default:
+                return nil
+            }
+        }
+    }
+
+    /// Reads an integer without a fraction or an exponent that fits in `Int64`.
+    private mutating func integer() -> JSONValue? {
+        let start = index
+        if current == UInt8(ascii: "-") { index += 1 }
+        let digitsStart = index
+        while let byte = current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+            index += 1
+        }
+        let digitCount = index - digitsStart
+        guard digitCount > 0, digitCount < 19 else { return nil }
+        if digitCount > 1 && bytes[digitsStart] == UInt8(ascii: "0") { return nil }
+        if let byte = current, byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            return nil
+        }
+        var magnitude: Int64 = 0
+        for offset in digitsStart..<index {
+            magnitude = magnitude * 10 + Int64(bytes[offset] - UInt8(ascii: "0"))
+        }
+        return .integer(bytes[start] == UInt8(ascii: "-") ? -magnitude : magnitude)
+    }
+
+    /// Reads a string, starting at its opening quote.
+    private mutating func string() -> String? {
+        index += 1
+        let start = index
+        // Strings without escapes, the common case, are validated and copied in one step.
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+            guard byte >= 0x20 else { return nil }
+            index += 1
+        }
+        guard let byte = current else { return nil }
+        var utf8 = Array(bytes[start..<index])
+        if byte == UInt8(ascii: "\\") {
+            guard appendEscapedRest(to: &utf8) else { return nil }
+        }
+        index += 1
+        return String(validating: utf8, as: UTF8.self)
+    }
+
+    /// Reads the rest of a string from its first backslash up to the closing quote.
+    private mutating func appendEscapedRest(to utf8: inout [UInt8]) -> Bool {
+        while let byte = current, byte != UInt8(ascii: "\"") {
+            guard byte >= 0x20 else { return false }
+            index += 1
+            guard byte == UInt8(ascii: "\\") else {
+                utf8.append(byte)
+                continue
+            }
+            guard let escape = current else { return false }
+            index += 1
+            switch escape {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
+            case UInt8(ascii: "u"):
+                guard let scalar = unicodeEscape() else { return false }
+                utf8.append(contentsOf: String(Character(scalar)).utf8)
+            default: return false
+            }
+        }
+        return current != nil
+    }
+
+    /// Reads the hex digits after `\u`, and a second `\uXXXX` for a surrogate pair.
+    private mutating func unicodeEscape() -> Unicode.Scalar? {
+        guard let unit = hexUnit() else { return nil }
+        if (0xD800...0xDBFF).contains(unit) {
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+            else { return nil }
+            index += 2
+            guard let low = hexUnit(), (0xDC00...0xDFFF).contains(low) else { return nil }
+            return Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+        }
+        return Unicode.Scalar(unit)
+    }
+
+    private mutating func hexUnit() -> UInt32? {
+        guard index + 4 <= bytes.count else { return nil }
+        var unit: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: return nil
+            }
+            unit = unit << 4 | digit
+            index += 1
+        }
+        return unit
+    }
+}
