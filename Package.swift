@@ -90,7 +90,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ExecutablesTests", dependencies: ["LogsCore", "CommandLineSupport"]),
+        // Also runs the built travis-logs as a child process against SQLite, Redis and PostgreSQL.
+        .testTarget(
+            name: "ExecutablesTests",
+            dependencies: ["LogsCore", "CommandLineSupport", "LogsStorage", "LogsTransport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
