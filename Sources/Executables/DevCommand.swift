@@ -36,7 +36,8 @@ enum DevCommand {
         var configuration = HTTPServerConfiguration()
         configuration.bindAddress = ProcessSupport.bindAddress(environment, fallback: "127.0.0.1")
         configuration.port = options.port ?? pipeline.configuration.port
-        let api = try LogsAPI.configured(pipeline: pipeline, settings: LogsAPI.Settings(version: CommandLineTool.version))
+        let api = try LogsAPI.configured(
+            pipeline: pipeline, settings: LogsAPI.Settings(version: CommandLineTool.version))
         let server = HTTPServer(
             router: api.makeRouter(), configuration: configuration, logger: pipeline.logger, metrics: pipeline.metrics)
         ProcessSupport.logStart(pipeline.logger, process: "dev", configuration: pipeline.configuration)
@@ -53,7 +54,9 @@ enum DevCommand {
         let drain = try dev.makeDrain()
         let working = Task {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await runner.run(queues: JobPayload.Queue.all.map { WeightedQueue($0) }, concurrency: 5) }
+                group.addTask {
+                    await runner.run(queues: JobPayload.Queue.all.map { WeightedQueue($0) }, concurrency: 5)
+                }
                 group.addTask { await sweeper.run() }
                 if let drain { group.addTask { await drain.run() } }
             }

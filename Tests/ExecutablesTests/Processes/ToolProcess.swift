@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 import LogsCore
 import TestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A `travis-logs` child process started by a test, with standard output and standard error
 /// captured in files so that the test can read them while it runs.
@@ -64,7 +65,8 @@ final class ToolProcess {
     /// Waits until standard output contains `text`, or fails after `timeout`.
     func waitForOutput(_ text: String, within timeout: Duration = .seconds(60)) async throws {
         let found = try await eventually(within: timeout) { self.output.contains(text) || !self.process.isRunning }
-        #expect(found && output.contains(text), "travis-logs did not print \(text); stderr: \(errorOutput.suffix(2000))")
+        #expect(
+            found && output.contains(text), "travis-logs did not print \(text); stderr: \(errorOutput.suffix(2000))")
         try #require(output.contains(text))
     }
 }
