@@ -62,18 +62,15 @@ enum CommandLineTool {
         case TravisLogsCommands.dev.name:
             DevCommand.run(try ServiceOptions(parsed))
         case TravisLogsCommands.send.name:
-            _ = try SendOptions(parsed, environment: ProcessInfo.processInfo.environment)
-            failUnavailable(parsed.command)
+            SendCommand.run(try SendOptions(parsed, environment: ProcessInfo.processInfo.environment))
         default:
             _ = try ServiceOptions(parsed)
             failUnavailable(parsed.command)
         }
     }
 
-    /// Stops a subcommand whose process is not composed yet, after its arguments were checked.
-    ///
-    /// NOTE: send parses and checks its options, but this build does not yet compose its
-    /// process, so it stops here with status 2.
+    /// Stops a subcommand that has a definition but no process in this build, after its
+    /// arguments were checked.
     private static func failUnavailable(_ command: CommandDefinition) -> Never {
         fail("the \(command.name) process type is not available in this build of \(TravisLogsCommands.programName)")
     }
