@@ -9,7 +9,7 @@ import Testing
 struct SendToDevTests {
     private let token = "send-test-token"
 
-    /// About 400 KB of log lines with ANSI colours, carriage returns and multi-byte characters, so
+    /// About 190 KB (114 parts) of log lines with ANSI colours, carriage returns and multi-byte characters, so
     /// that some 1653-byte parts end inside a character.
     private static func makeLog() -> String {
         (1...4000).map { number in
