@@ -41,7 +41,9 @@ enum DevCommand {
         let server = HTTPServer(
             router: api.makeRouter(), configuration: configuration, logger: pipeline.logger, metrics: pipeline.metrics)
         ProcessSupport.logStart(pipeline.logger, process: "dev", configuration: pipeline.configuration)
+        let drain: LogDrain?
         do {
+            drain = try dev.makeDrain()
             try server.start()
         } catch {
             await dev.close()
@@ -51,7 +53,6 @@ enum DevCommand {
 
         let runner = pipeline.makeJobRunner()
         let sweeper = pipeline.sweeper
-        let drain = try dev.makeDrain()
         let working = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
