@@ -54,21 +54,23 @@ enum CommandLineTool {
         case TravisLogsCommands.web.name:
             WebCommand.run(try ServiceOptions(parsed))
         case TravisLogsCommands.drain.name:
-            _ = try ServiceOptions(parsed)
-            DrainCommand.main([])
+            DrainCommand.main(try ServiceOptions(parsed))
+        case TravisLogsCommands.sweeper.name:
+            SweeperCommand.run(try ServiceOptions(parsed))
+        case TravisLogsCommands.maintenance.name:
+            MaintenanceCommand.run(try ServiceOptions(parsed))
+        case TravisLogsCommands.dev.name:
+            DevCommand.run(try ServiceOptions(parsed))
         case TravisLogsCommands.send.name:
-            _ = try SendOptions(parsed, environment: ProcessInfo.processInfo.environment)
-            failUnavailable(parsed.command)
+            SendCommand.run(try SendOptions(parsed, environment: ProcessInfo.processInfo.environment))
         default:
             _ = try ServiceOptions(parsed)
             failUnavailable(parsed.command)
         }
     }
 
-    /// Stops a subcommand whose process is not composed yet, after its arguments were checked.
-    ///
-    /// NOTE: sweeper, maintenance, dev and send parse and check their options,
-    /// but this build does not yet compose their processes, so they stop here with status 2.
+    /// Stops a subcommand that has a definition but no process in this build, after its
+    /// arguments were checked.
     private static func failUnavailable(_ command: CommandDefinition) -> Never {
         fail("the \(command.name) process type is not available in this build of \(TravisLogsCommands.programName)")
     }
