@@ -91,6 +91,10 @@ let package = Package(
         .testTarget(
             name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ExecutablesTests", dependencies: ["LogsCore", "CommandLineSupport"]),
+        // Runs the travis-logs processes against PostgreSQL, Redis, RabbitMQ, S3 and a Pusher stand-in.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "CurlClient", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

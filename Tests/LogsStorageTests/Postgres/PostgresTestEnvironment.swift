@@ -2,6 +2,7 @@ import Foundation
 import LogsStorage
 import Testing
 
+
 /// The PostgreSQL server the tests use, from `DATABASE_URL` (and `PGBOUNCER_URL` for PgBouncer).
 ///
 /// `script/services/postgres` starts both and exports the variables. Without them the tests are
@@ -47,42 +48,4 @@ enum PostgresTestEnvironment {
             + url.replacingOccurrences(of: "postgres://", with: "").replacingOccurrences(
                 of: "postgresql://", with: "")
     }
-}
-
-/// The result of running a command.
-struct CommandResult {
-    var status: Int32
-    var output: String
-}
-
-/// Runs a command with the sqitch identity set, and returns its status and combined output.
-///
-/// The wait runs on a thread of its own: blocking one of the cooperative pool's threads (two on a
-/// two-core machine) for the seconds a sqitch run takes would stall every other test.
-func runCommand(_ executable: String, _ arguments: [String], in directory: URL? = nil) async throws -> CommandResult {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            continuation.resume(with: Result { try runCommandBlocking(executable, arguments, in: directory) })
-        }
-        thread.start()
-    }
-}
-
-private func runCommandBlocking(_ executable: String, _ arguments: [String], in directory: URL?) throws -> CommandResult
-{
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [executable] + arguments
-    if let directory { process.currentDirectoryURL = directory }
-    var environment = ProcessInfo.processInfo.environment
-    environment["SQITCH_FULLNAME"] = "travis-logs tests"
-    environment["SQITCH_EMAIL"] = "tests@localhost"
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
 }
