@@ -50,12 +50,17 @@ let package = Package(
             name: "LogsHTTP",
             dependencies: ["LogsCore", "LogsTransport", "CMicroHTTPD", "CCrypto"]
         ),
+        // The part splitting, RS512 signing and retrying HTTP sender behind `travis-logs send`, apart
+        // from the executable so that tests can import them. It is not a product.
+        .target(name: "LogSending", dependencies: ["LogsCore", "CurlClient", "CCrypto"]),
         // The command line parser and the definitions of the travis-logs subcommands, apart from
         // the executable so that tests can import them. It is not a product.
         .target(name: "CommandLineSupport", dependencies: ["LogsCore"]),
         .executableTarget(
             name: "Executables",
-            dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP", "CommandLineSupport"]
+            dependencies: [
+                "LogsCore", "LogsStorage", "LogsTransport", "LogsHTTP", "CommandLineSupport", "LogSending",
+            ]
         ),
         .executableTarget(
             name: "postgres-benchmark",
@@ -95,6 +100,9 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "CurlClient", "TestSupport"]),
+        .testTarget(
+            name: "LogSendingTests",
+            dependencies: ["LogsCore", "LogSending", "LogsHTTP", "LogsTransport", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -57,8 +57,7 @@ enum CommandLineTool {
             _ = try ServiceOptions(parsed)
             DrainCommand.main([])
         case TravisLogsCommands.send.name:
-            _ = try SendOptions(parsed, environment: ProcessInfo.processInfo.environment)
-            failUnavailable(parsed.command)
+            SendCommand.run(try SendOptions(parsed, environment: ProcessInfo.processInfo.environment))
         default:
             _ = try ServiceOptions(parsed)
             failUnavailable(parsed.command)

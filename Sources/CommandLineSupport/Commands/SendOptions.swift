@@ -18,6 +18,10 @@ public struct SendOptions: Sendable, Hashable {
     public var authentication: Authentication
     /// Maximum parts per second; nil sends as fast as the server accepts.
     public var rate: Double?
+    /// Maximum requests in flight at once.
+    public var concurrency: Int
+    /// How long one request is retried before the send gives up.
+    public var retryTimeout: Duration
 
     /// - Parameter environment: the process environment, read for `AUTH_TOKEN`.
     /// - Throws: `ArgumentError` with code `.invalidValue` naming the option and value at fault, or
@@ -32,6 +36,8 @@ public struct SendOptions: Sendable, Hashable {
         url = try arguments.value("url", expected: "an http or https URL with a host", Self.webURL)!
         authentication = try Self.authentication(arguments, environment: environment)
         rate = try arguments.number("rate", in: Double.leastNonzeroMagnitude...1_000_000)
+        concurrency = try arguments.integer("concurrency", in: 1...64) ?? 4
+        retryTimeout = .seconds(try arguments.integer("retry-timeout", in: 1...86_400) ?? 120)
     }
 
     private static func webURL(_ text: String) -> URL? {

@@ -29,7 +29,10 @@ extension TravisLogsCommands {
             Cuts the file into parts of at most 1653 bytes followed by an empty final part, and sends \
             them with PUT /log-parts/:job_id/:number and a token, or with POST /log-parts/multi and a \
             JSON Web Token per part signed with the given RSA private key. Shows progress on a terminal \
-            and prints a summary line at the end. Also serves as the load generator for benchmarks.
+            and prints a summary line at the end. Also serves as the load generator for benchmarks. \
+            The final part is sent last, once every other part was accepted. Exits 0 when every part \
+            was accepted, 1 when some could not be delivered, and 2 for invalid arguments, an \
+            unreadable file or an invalid key.
             """,
         options: [
             OptionDefinition(
@@ -46,6 +49,14 @@ extension TravisLogsCommands {
             OptionDefinition(
                 "rate", valueName: "parts-per-second",
                 help: "Maximum parts sent per second, more than 0. As fast as the server accepts when not given."),
+            OptionDefinition(
+                "concurrency", shortName: "c", valueName: "count",
+                help: "Maximum requests in flight at once, 1 to 64.", defaultValue: "4"),
+            OptionDefinition(
+                "retry-timeout", valueName: "seconds",
+                help: "How long a request is retried after connection errors and 408, 429 or 5xx statuses "
+                    + "before the send fails, 1 to 86400.",
+                defaultValue: "120"),
         ],
         arguments: [ArgumentDefinition("file", help: "The log file to send, or - for standard input.")],
         environment: [
