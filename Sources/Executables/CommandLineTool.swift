@@ -54,8 +54,13 @@ enum CommandLineTool {
         case TravisLogsCommands.web.name:
             WebCommand.run(try ServiceOptions(parsed))
         case TravisLogsCommands.drain.name:
-            _ = try ServiceOptions(parsed)
-            DrainCommand.main([])
+            DrainCommand.main(try ServiceOptions(parsed))
+        case TravisLogsCommands.sweeper.name:
+            SweeperCommand.run(try ServiceOptions(parsed))
+        case TravisLogsCommands.maintenance.name:
+            MaintenanceCommand.run(try ServiceOptions(parsed))
+        case TravisLogsCommands.dev.name:
+            DevCommand.run(try ServiceOptions(parsed))
         case TravisLogsCommands.send.name:
             SendCommand.run(try SendOptions(parsed, environment: ProcessInfo.processInfo.environment))
         default:
@@ -66,8 +71,8 @@ enum CommandLineTool {
 
     /// Stops a subcommand whose process is not composed yet, after its arguments were checked.
     ///
-    /// NOTE: sweeper, maintenance, dev and send parse and check their options,
-    /// but this build does not yet compose their processes, so they stop here with status 2.
+    /// NOTE: send parses and checks its options, but this build does not yet compose its
+    /// process, so it stops here with status 2.
     private static func failUnavailable(_ command: CommandDefinition) -> Never {
         fail("the \(command.name) process type is not available in this build of \(TravisLogsCommands.programName)")
     }

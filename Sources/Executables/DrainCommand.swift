@@ -1,6 +1,8 @@
+import CommandLineSupport
 import Dispatch
 import Foundation
 import LogsCore
+import LogsHTTP
 import LogsTransport
 
 /// `travis-logs drain`: moves log parts from RabbitMQ into the Redis job queues.
@@ -10,10 +12,16 @@ import LogsTransport
 enum DrainCommand {
     /// Runs the drain until SIGTERM or SIGINT, then exits 0; exits 2 when it cannot start. The
     /// command line parser has already checked the options.
-    static func main(_ arguments: [String]) {
+    static func main(_ options: ServiceOptions) {
+        let environment = ProcessInfo.processInfo.environment
         let drain: LogDrain
+        let metricsServer: HTTPServer?
         do {
-            drain = try makeDrain(environment: ProcessInfo.processInfo.environment)
+            let metrics = MetricsRegistry()
+            drain = try makeDrain(environment: environment, metrics: metrics)
+            metricsServer = try ProcessSupport.startMetricsServer(
+                port: options.metricsPort, metrics: metrics, environment: environment,
+                logger: Logger(label: "travis-logs.drain"))
         } catch {
             CommandLineTool.fail("drain cannot start: \(error)")
         }
@@ -21,6 +29,7 @@ enum DrainCommand {
         let done = DispatchSemaphore(value: 0)
         Task {
             await drain.run()
+            await metricsServer?.shutdown()
             done.signal()
         }
         done.wait()
@@ -31,7 +40,7 @@ enum DrainCommand {
     /// Builds the drain on RabbitMQ and the Redis job queue.
     ///
     /// - Throws: `ConfigurationError`, `AMQPError` with code `.invalidURL`, or `RedisError`.
-    static func makeDrain(environment: [String: String]) throws -> LogDrain {
+    static func makeDrain(environment: [String: String], metrics: MetricsRegistry) throws -> LogDrain {
         let configuration = try LogsConfiguration(environment: environment)
         let logger = Logger(label: "travis-logs.drain")
         let endpoint = try AMQPEndpoint(url: configuration.rabbitmqURL)
@@ -45,6 +54,6 @@ enum DrainCommand {
         return LogDrain(
             endpoint: endpoint, queue: queue, settings: settings,
             shardingPolicy: usesPolicy ? ShardingPolicy(settings: configuration.amqp) : nil, logger: logger,
-            metrics: MetricsRegistry())
+            metrics: metrics)
     }
 }

@@ -2,6 +2,7 @@ import CommandLineSupport
 import Dispatch
 import Foundation
 import LogsCore
+import LogsHTTP
 import LogsStorage
 import LogsTransport
 
@@ -12,11 +13,15 @@ import LogsTransport
 enum WorkerCommand {
     /// Runs the worker until SIGTERM or SIGINT, then exits 0; exits 2 when it cannot start.
     static func run(_ options: WorkerOptions) -> Never {
-        // TODO: serve `--metrics-port` once LogsHTTP has the metrics endpoint; the option is
-        // checked but nothing listens on it yet.
+        let environment = ProcessInfo.processInfo.environment
         let worker: RedisWorker
+        let metricsServer: HTTPServer?
         do {
-            worker = try makeWorker(options: options, environment: ProcessInfo.processInfo.environment)
+            let metrics = MetricsRegistry()
+            worker = try makeWorker(options: options, environment: environment, metrics: metrics)
+            metricsServer = try ProcessSupport.startMetricsServer(
+                port: options.metricsPort, metrics: metrics, environment: environment,
+                logger: Logger(label: "travis-logs.worker"))
         } catch {
             CommandLineTool.fail("worker cannot start: \(error)")
         }
@@ -24,6 +29,7 @@ enum WorkerCommand {
         let done = DispatchSemaphore(value: 0)
         Task {
             await worker.run()
+            await metricsServer?.shutdown()
             done.signal()
         }
         done.wait()
@@ -36,7 +42,9 @@ enum WorkerCommand {
     ///
     /// - Throws: `ConfigurationError`, `RedisError` (for example for `REDIS_SSL=true`), or the
     ///   archive's and Pusher's configuration errors.
-    static func makeWorker(options: WorkerOptions, environment: [String: String]) throws -> RedisWorker {
+    static func makeWorker(
+        options: WorkerOptions, environment: [String: String], metrics: MetricsRegistry
+    ) throws -> RedisWorker {
         let configuration = try LogsConfiguration(environment: environment)
         let logger = Logger(label: "travis-logs.worker")
         // Each job task keeps a connection while it waits for a job, and the heartbeat, promotion and
@@ -45,7 +53,6 @@ enum WorkerCommand {
             configuration: configuration, size: max(configuration.sidekiq.poolSize, options.concurrency + 3),
             logger: logger)
         let queue = RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger)
-        let metrics = MetricsRegistry()
         let components = try ProductionComponents(
             configuration: configuration, applicationName: "travis-logs-worker",
             statementTimeout: PostgresConfiguration.workerStatementTimeout, logger: logger, metrics: metrics)

@@ -80,13 +80,6 @@ struct CommandLineToolTests {
         #expect(result.errorOutput.contains("unknown subcommand 'serve'"))
     }
 
-    @Test("process not composed yet exits 2")
-    func unavailableProcessExitsTwo() async throws {
-        let result = try await run(["sweeper", "--metrics-port", "8080"])
-        #expect(result.status == 2)
-        #expect(result.errorOutput.contains("the sweeper process type is not available in this build"))
-    }
-
     @Test("config masks secrets")
     func configMasksSecrets() async throws {
         let result = try await run(

@@ -3,10 +3,18 @@ extension TravisLogsCommands {
         name: "dev",
         abstract: "Runs every process in one, with no outside service.",
         discussion: """
-            Runs the HTTP API, the workers, the sweeper and the live stream in this process, with logs and \
-            parts in a SQLite file and archives in a folder, both under the data directory, and the job \
-            queues in memory. The drain joins in when RABBITMQ_URL is set. Prints the API's URL and its \
-            token: AUTH_TOKEN when set, else a generated one. Data survives a restart.
+            Runs the HTTP API, the workers of every queue, the sweeper and the live stream in this \
+            process. Logs, parts and the job queues are kept in <directory>/logs.sqlite3 and archives in \
+            <directory>/archive/jobs/<job_id>/log.txt, so jobs and parts survive a crash and are processed \
+            at the next start. The drain joins in when RABBITMQ_URL is set. Listens on 127.0.0.1 unless \
+            BIND_ADDRESS is set. Prints the API's URL and its token: AUTH_TOKEN when set, else a token \
+            generated for this run.
+
+            Differences from the production processes: no PostgreSQL, Redis, S3 or Pusher is used; \
+            maintenance, locks and channel presence are kept in memory; and unless they are set, \
+            TRAVIS_LOGS_INTERVALS_REGULAR is 1 second, TRAVIS_LOGS_INTERVALS_AGGREGATE 2 seconds and \
+            TRAVIS_LOGS_INTERVALS_SWEEPER 5 seconds, so a log appears archived a few seconds after its \
+            final part.
             """,
         options: [
             OptionDefinition(

@@ -78,10 +78,10 @@ extension TravisLogsCommands {
         name: "maintenance",
         abstract: "Queues the partition maintenance job.",
         discussion: """
-            Puts one job on the maintenance queue, where a worker switches maintenance on, creates and \
-            drops the daily partitions of log_parts with pg_partman, and switches maintenance off. Run it \
-            from a scheduler, for example once an hour.
+            Puts one job on the maintenance queue and exits, as the original's \
+            bin/travis-logs-run-maintenance does. A worker on that queue switches maintenance on, creates \
+            and drops the daily partitions of log_parts with pg_partman, and switches maintenance off. Run \
+            it from a scheduler, for example once an hour.
             """,
-        options: [metricsPort],
         environment: environment(["REDIS_URL", "REDIS_SSL", "TRAVIS_SIDEKIQ_*", "TRAVIS_LOG_LEVEL"]))
 }

@@ -8,12 +8,7 @@ extension LogsAPI {
         router.add("POST", "/pusher/existence", maximumBodySize: settings.maximumPartBodySize) { request in
             try await pusherExistence(request)
         }
-        let metrics = pipeline.metrics
-        router.addImmediate("GET", "/metrics") { _ in
-            HTTPResponse(
-                status: 200, headers: ["Content-Type": MetricsRegistry.prometheusContentType],
-                body: .data(Data(metrics.renderPrometheus().utf8)))
-        }
+        router.addMetricsRoute(pipeline.metrics)
     }
 
     /// `GET /uptime`: `{uptime, greeting, pong, now, version}`.
