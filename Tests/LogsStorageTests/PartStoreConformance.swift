@@ -26,6 +26,7 @@ enum PartStoreConformance {
         ("aggregated on demand changes nothing", aggregatedOnDemandChangesNothing),
         ("set content replaces content and parts", setContentReplaces),
         ("set content with empty text clears it", setContentClears),
+        ("set content after a purge replaces the archived text", setContentAfterPurge),
         ("archive flags", archiveFlags),
         ("purge only with matching MD5", purgeOnlyWithMatchingMD5),
         ("aggregatable logs by final and age", aggregatableLogs),
@@ -242,6 +243,24 @@ enum PartStoreConformance {
         let logs = try await store.setContent([LogContentUpdate(jobID: JobID(1), content: "")], at: at(2))
         #expect(logs.first?.content == nil)
         #expect(logs.first?.aggregatedAt == nil)
+    }
+
+    /// A restarted job's log is cleared after its archive and purge: the new run's parts must not be
+    /// appended to the old archive.
+    static func setContentAfterPurge(_ store: any PartStore) async throws {
+        let id = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
+        try await store.insertParts([part(id, 1, "first run\n", final: true)], at: at(1))
+        _ = try await store.aggregate(logID: id, archivedContent: nil, at: at(2))
+        try await store.markArchiveVerified(logID: id, at: at(3))
+        #expect(
+            try await store.purge(
+                logID: id, expectedContentMD5: MD5.hexDigest(of: Array("first run\n".utf8)), at: at(4)))
+        let cleared = try await store.setContent([LogContentUpdate(jobID: JobID(1), content: nil)], at: at(5))
+        #expect(cleared.first?.purgedAt == nil)
+        #expect(cleared.first?.archivedAt == nil)
+        try await store.insertParts([part(id, 1, "second run\n", final: true)], at: at(6))
+        let outcome = try #require(try await store.aggregate(logID: id, archivedContent: nil, at: at(7)))
+        #expect(outcome.log.content == "second run\n")
     }
 
     static func archiveFlags(_ store: any PartStore) async throws {

@@ -115,6 +115,7 @@ public actor InMemoryPartStore: PartStore {
             log.aggregatedAt = content == nil ? nil : date
             log.archivedAt = nil
             log.isArchiveVerified = nil
+            log.purgedAt = nil
             log.updatedAt = date
             log.removedBy = update.removedBy
             log.removedAt = update.removedBy == nil ? nil : date

@@ -58,7 +58,9 @@ public protocol PartStore: Sendable {
     /// deletes their parts.
     ///
     /// Empty content is stored as null. Sets `aggregated_at` when there is content, `removed_by`
-    /// and `removed_at` when `removedBy` is given, and clears `archived_at` and `archive_verified`.
+    /// and `removed_at` when `removedBy` is given, and clears `archived_at`, `archive_verified` and
+    /// `purged_at`: the new text replaces the archived one, so later parts are not appended to the
+    /// old archive (a restarted job's log is cleared this way).
     func setContent(_ updates: [LogContentUpdate], at date: Date) async throws -> [Log]
 
     func setArchiving(logID: LogID, _ isArchiving: Bool, at date: Date) async throws

@@ -76,7 +76,7 @@ enum PartStoreStatements {
         sql: """
             UPDATE logs
             SET content = $2, aggregated_at = CASE WHEN $2::text IS NULL THEN NULL ELSE $3::timestamp END,
-                archived_at = NULL, archive_verified = NULL, updated_at = $3,
+                archived_at = NULL, archive_verified = NULL, purged_at = NULL, updated_at = $3,
                 removed_by = $4, removed_at = CASE WHEN $4::integer IS NULL THEN NULL ELSE $3::timestamp END
             WHERE id = $1
             RETURNING \(logColumns)

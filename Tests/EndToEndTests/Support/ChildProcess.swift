@@ -34,7 +34,7 @@ final class ChildProcess: @unchecked Sendable {
         _ = Foundation.kill(process.processIdentifier, signal)
     }
 
-    /// Sends SIGTERM, waits up to `grace` for the exit, then sends SIGKILL; returns the exit status.
+    /// Sends SIGTERM, waits up to `grace` for the exit, then sends SIGKILL, and returns the exit status.
     @discardableResult
     func stop(grace: Duration = .seconds(20)) async -> Int32 {
         guard process.isRunning else { return process.terminationStatus }

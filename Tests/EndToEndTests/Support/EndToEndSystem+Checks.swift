@@ -47,7 +47,8 @@ extension EndToEndSystem {
         for log in logs {
             let object = try await archivedObject(jobID: log.jobID)
             let archived = object.map { Array($0) } ?? []
-            let offset = zip(archived, log.expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            let offset =
+                zip(archived, log.expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
                 ?? (archived.count == log.expected.count ? nil : min(archived.count, log.expected.count))
             #expect(
                 offset == nil,

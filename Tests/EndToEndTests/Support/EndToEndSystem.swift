@@ -250,8 +250,10 @@ final class EndToEndSystem: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         if try await condition() { return }
-        let errors = processes.values.flatMap { process in process.errorLines.prefix(5).map { "\(process.name): \($0)" } }
-        throw EndToEndError("timed out after \(timeout) waiting for \(what); process errors:\n" + errors.joined(separator: "\n"))
+        let errors = processes.values.flatMap { process in process.errorLines.prefix(5).map { "\(process.name): \($0)" }
+        }
+        throw EndToEndError(
+            "timed out after \(timeout) waiting for \(what); process errors:\n" + errors.joined(separator: "\n"))
     }
 
     private func waitForWeb() async throws {
@@ -266,7 +268,8 @@ final class EndToEndSystem: @unchecked Sendable {
             "openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", privateKey.path])
         guard generated.status == 0 else { throw EndToEndError("openssl genpkey failed: \(generated.output)") }
         let publicKey = privateKey.deletingPathExtension().appendingPathExtension("pub.pem")
-        let exported = try await runCommand("openssl", ["pkey", "-in", privateKey.path, "-pubout", "-out", publicKey.path])
+        let exported = try await runCommand(
+            "openssl", ["pkey", "-in", privateKey.path, "-pubout", "-out", publicKey.path])
         guard exported.status == 0 else { throw EndToEndError("openssl pkey failed: \(exported.output)") }
         return try String(contentsOf: publicKey, encoding: .utf8)
     }

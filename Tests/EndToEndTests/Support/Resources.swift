@@ -3,6 +3,7 @@ import Foundation
 import LogsCore
 import LogsStorage
 import LogsTransport
+import Synchronization
 import TestSupport
 
 /// The database, Redis database, RabbitMQ vhost and S3 bucket of one end-to-end system, each made
@@ -15,9 +16,17 @@ final class Resources: @unchecked Sendable {
     private var vhost: String?
     private var bucket: String?
 
-    /// The Redis database the scenarios use, apart from database 0 where the other suites keep their
-    /// namespaced keys. The suites run one after another, so one number is enough.
-    static let redisDatabase = 7
+    /// The Redis databases the scenarios use in turn, apart from database 0 where the other suites
+    /// keep their namespaced keys, so two systems of one test process never share queues.
+    private static let redisDatabases = Mutex(Array(1...15))
+
+    private static func nextRedisDatabase() -> Int {
+        redisDatabases.withLock { databases in
+            let next = databases.removeFirst()
+            databases.append(next)
+            return next
+        }
+    }
 
     init(suffix: String) {
         self.suffix = suffix
@@ -31,14 +40,15 @@ final class Resources: @unchecked Sendable {
         databaseName = name
         let url = Self.replacingPath(of: admin, with: "/" + name)
         let target = "db:pg://" + url.replacingOccurrences(of: "postgres://", with: "")
-        let deployed = try await runCommand("sqitch", ["--quiet", "deploy", target], in: Self.repositoryRoot.appendingPathComponent("db"))
+        let deployed = try await runCommand(
+            "sqitch", ["--quiet", "deploy", target], in: Self.repositoryRoot.appendingPathComponent("db"))
         guard deployed.status == 0 else { throw EndToEndError("sqitch deploy failed: \(deployed.output)") }
         return url
     }
 
     /// Empties the scenarios' Redis database and returns its URL.
     func flushRedisDatabase() async throws -> String {
-        let url = Self.replacingPath(of: try TestEnvironment.require("REDIS_URL"), with: "/\(Self.redisDatabase)")
+        let url = Self.replacingPath(of: try TestEnvironment.require("REDIS_URL"), with: "/\(Self.nextRedisDatabase())")
         let pool = RedisConnectionPool(endpoint: try RedisEndpoint(url: url), logger: Logger(label: "e2e-redis"))
         _ = try await pool.send("FLUSHDB")
         pool.close()
@@ -72,7 +82,7 @@ final class Resources: @unchecked Sendable {
         return settings
     }
 
-    /// Removes what the `create` calls made; failures are printed, not thrown.
+    /// Removes what the `create` calls made. Failures are printed, not thrown.
     func remove() async {
         if let databaseName, let admin = TestEnvironment.value("DATABASE_URL") {
             await report("dropping \(databaseName)") {
@@ -95,7 +105,8 @@ final class Resources: @unchecked Sendable {
         do { try await body() } catch { print("end-to-end clean-up: \(what) failed: \(error)") }
     }
 
-    private func management(_ method: String, _ path: String, endpoint: AMQPEndpoint, body: String? = nil) async throws {
+    private func management(_ method: String, _ path: String, endpoint: AMQPEndpoint, body: String? = nil) async throws
+    {
         let port = try TestEnvironment.require("RABBITMQ_MANAGEMENT_PORT")
         let credentials = Data("\(endpoint.username):\(endpoint.password)".utf8).base64EncodedString()
         let request = HTTPRequest(

@@ -2,7 +2,6 @@ import Foundation
 import LogsStorage
 import Testing
 
-
 /// The PostgreSQL server the tests use, from `DATABASE_URL` (and `PGBOUNCER_URL` for PgBouncer).
 ///
 /// `script/services/postgres` starts both and exports the variables. Without them the tests are
