@@ -44,12 +44,14 @@ extension EndToEndSystem {
             }
             return true
         }
+        var differing: [String] = []
         for log in logs {
             let object = try await archivedObject(jobID: log.jobID)
             let archived = object.map { Array($0) } ?? []
             let offset =
                 zip(archived, log.expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
                 ?? (archived.count == log.expected.count ? nil : min(archived.count, log.expected.count))
+            if offset != nil { differing.append(log.name) }
             #expect(
                 offset == nil,
                 "\(log.name): archived \(archived.count) bytes, expected \(log.expected.count); first difference at \(offset ?? -1)"
@@ -66,6 +68,10 @@ extension EndToEndSystem {
             #expect(json["purged_at"]?.stringValue != nil, "\(log.name): purged_at missing from GET /logs")
             #expect(json["archived_at"]?.stringValue != nil, "\(log.name): archived_at missing from GET /logs")
             #expect(json["archive_verified"] == .bool(true), "\(log.name): archive_verified in GET /logs")
+        }
+        // Thrown so that the processes' logs are kept for reading.
+        if !differing.isEmpty {
+            throw EndToEndError("archives differ from the logs sent: \(differing.joined(separator: ", "))")
         }
     }
 }

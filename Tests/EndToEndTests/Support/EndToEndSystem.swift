@@ -188,6 +188,11 @@ final class EndToEndSystem: @unchecked Sendable {
             .content(jobID: JobID(jobID))
     }
 
+    /// Replaces a job's archived object behind the system's back.
+    func putObject(jobID: Int64, content: Data) async throws {
+        try await resources.putObject(key: "jobs/\(jobID)/log.txt", content: content)
+    }
+
     /// Sends a request to `web` with the token, and returns the response.
     func request(_ method: String, _ path: String, body: Data? = nil) async throws -> HTTPResponse {
         let request = HTTPRequest(

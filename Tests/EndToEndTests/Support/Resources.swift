@@ -5,6 +5,7 @@ import LogsStorage
 import LogsTransport
 import Synchronization
 import TestSupport
+import Testing
 
 /// The database, Redis database, RabbitMQ vhost and S3 bucket of one end-to-end system, each made
 /// from the shared test services and removed afterwards.
@@ -73,6 +74,12 @@ final class Resources: @unchecked Sendable {
         _ = try await PythonProcess.run(Self.bucketScript, arguments: ["create", name])
         bucket = name
         return name
+    }
+
+    /// Overwrites an object with boto3, bypassing the archive, as a faulty S3 or an operator might.
+    func putObject(key: String, content: Data) async throws {
+        let bucket = try #require(self.bucket, "no bucket was created")
+        _ = try await PythonProcess.run(Self.bucketScript, arguments: ["put", bucket, key], input: content)
     }
 
     /// The S3 settings of the services, with `bucket`.
@@ -150,7 +157,7 @@ final class Resources: @unchecked Sendable {
         import boto3
         from botocore.config import Config
 
-        action, bucket = sys.argv[1:3]
+        action, bucket = sys.argv[1], sys.argv[2]
         s3 = boto3.client(
             "s3", endpoint_url=os.environ["TRAVIS_S3_ENDPOINT"],
             aws_access_key_id=os.environ["TRAVIS_S3_ACCESS_KEY_ID"],
@@ -159,6 +166,8 @@ final class Resources: @unchecked Sendable {
             config=Config(s3={"addressing_style": "path"}))
         if action == "create":
             s3.create_bucket(Bucket=bucket)
+        elif action == "put":
+            s3.put_object(Bucket=bucket, Key=sys.argv[3], Body=sys.stdin.buffer.read(), ContentType="text/plain")
         else:
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
                 for item in page.get("Contents", []):
