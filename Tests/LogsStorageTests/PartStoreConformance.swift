@@ -31,6 +31,7 @@ enum PartStoreConformance {
         ("purge only with matching MD5", purgeOnlyWithMatchingMD5),
         ("aggregatable logs by final and age", aggregatableLogs),
         ("aggregatable logs respect the limit", aggregatableLogsLimit),
+        ("aggregatable logs include late parts", aggregatableLogsIncludeLateParts),
         ("partition maintenance runs", partitionMaintenanceRuns),
     ]
 
@@ -306,6 +307,18 @@ enum PartStoreConformance {
         try await store.insertParts([part(finalNew, 1, "x", final: true), part(recent, 1, "x")], at: at(200))
         let ids = try await store.aggregatableLogIDs(finalBefore: at(150), anyBefore: at(50), limit: 10)
         #expect(ids == [veryOld, finalOld])
+    }
+
+    /// A part stored after its log's aggregation, without a final part of its own, is swept as soon
+    /// as a final part would be.
+    static func aggregatableLogsIncludeLateParts(_ store: any PartStore) async throws {
+        let aggregated = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
+        let running = try await store.findOrCreateLog(jobID: JobID(2), at: at(0))
+        try await store.insertParts([part(aggregated, 1, "a", final: true)], at: at(10))
+        _ = try await store.aggregate(logID: aggregated, archivedContent: nil, at: at(20))
+        try await store.insertParts([part(aggregated, 2, "late"), part(running, 1, "b")], at: at(30))
+        let ids = try await store.aggregatableLogIDs(finalBefore: at(100), anyBefore: at(0), limit: 10)
+        #expect(ids == [aggregated])
     }
 
     static func aggregatableLogsLimit(_ store: any PartStore) async throws {

@@ -78,7 +78,11 @@ public protocol PartStore: Sendable {
     func purge(logID: LogID, expectedContentMD5: String, at date: Date) async throws -> Bool
 
     /// Returns logs with a final part stored before `finalBefore`, or any part stored before
-    /// `anyBefore`, at most `limit` of them.
+    /// `anyBefore`, or, when the log was aggregated already, any part stored before `finalBefore`,
+    /// at most `limit` of them.
+    ///
+    /// The last kind are late parts: a part whose write was retried after the final part's
+    /// aggregation would otherwise wait for `anyBefore` (hours) before it reaches the archive.
     func aggregatableLogIDs(finalBefore: Date, anyBefore: Date, limit: Int) async throws -> [LogID]
 
     /// Returns the log's parts ordered by number, then by insertion.

@@ -108,6 +108,8 @@ enum PartStoreStatements {
         sql: """
             SELECT log_id FROM log_parts
             WHERE (final AND created_at <= $1) OR created_at <= $2
+                OR (created_at <= $1 AND EXISTS (
+                    SELECT 1 FROM logs WHERE logs.id = log_parts.log_id AND logs.aggregated_at IS NOT NULL))
             GROUP BY log_id
             ORDER BY min(id)
             LIMIT $3

@@ -32,17 +32,23 @@ extension EndToEndSystem {
         return rows.values.first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
     }
 
-    /// Waits until every log is archived, verified and purged, then checks each one: the S3 object
-    /// equals the expected bytes, the database holds one row without content and no parts, and
-    /// `GET /logs/:job_id?by=job_id` answers with the archived state.
-    func expectArchivedAndPurged(_ logs: [(jobID: Int64, expected: [UInt8], name: String)]) async throws {
-        try await wait(for: "\(logs.count) logs to be archived and purged", timeout: .seconds(240)) {
-            for log in logs {
-                guard let row = try await logRow(jobID: log.jobID), row.archiveVerified, row.isPurged else {
-                    return false
-                }
+    /// Waits until every log is archived, verified and purged with its S3 object equal to the
+    /// expected bytes, then checks each one: the object, one row without content and no parts, and
+    /// `GET /logs/:job_id?by=job_id` with the archived state.
+    ///
+    /// A part whose write failed is retried with Sidekiq's backoff (15 s or more), and reaches the
+    /// archive in a second aggregation, so the wait lasts until the bytes match, not just the flags.
+    func expectArchivedAndPurged(
+        _ logs: [(jobID: Int64, expected: [UInt8], name: String)], timeout: Duration = .seconds(240)
+    ) async throws {
+        var pending = Dictionary(uniqueKeysWithValues: logs.map { ($0.jobID, $0.expected) })
+        let deadline = ContinuousClock.now + timeout
+        while !pending.isEmpty && ContinuousClock.now < deadline {
+            for (jobID, expected) in pending {
+                guard let row = try await logRow(jobID: jobID), row.archiveVerified, row.isPurged else { continue }
+                if try await archivedObject(jobID: jobID).map(Array.init) == expected { pending[jobID] = nil }
             }
-            return true
+            if !pending.isEmpty { try await Task.sleep(for: .milliseconds(300)) }
         }
         var differing: [String] = []
         for log in logs {
