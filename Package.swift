@@ -95,7 +95,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LogsHTTPTests", dependencies: ["LogsCore", "LogsHTTP", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ExecutablesTests", dependencies: ["LogsCore", "CommandLineSupport"]),
+        // Also runs the built travis-logs as a child process against SQLite, Redis and PostgreSQL.
+        .testTarget(
+            name: "ExecutablesTests",
+            dependencies: ["LogsCore", "CommandLineSupport", "LogsStorage", "LogsTransport", "TestSupport"]),
         // Runs the travis-logs processes against PostgreSQL, Redis, RabbitMQ, S3 and a Pusher stand-in.
         .testTarget(
             name: "EndToEndTests",

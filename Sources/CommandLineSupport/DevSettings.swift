@@ -1,11 +1,12 @@
 import Foundation
 import LogsCore
 
-/// What `travis-logs dev` changes in the configuration, and its API token.
+/// The configuration changes of `travis-logs dev`, and its API token.
 public enum DevSettings {
     /// Interval variables that dev sets when the environment does not, so that a log sent to dev
-    /// is aggregated and archived within a few seconds: seconds from the final part to
-    /// aggregation, between sweeps, and the age of a final part that a sweep picks up.
+    /// is aggregated and archived within a few seconds. They are, in seconds, the delay from the
+    /// final part to aggregation, the time between sweeps, and the age of a final part that a
+    /// sweep picks up.
     public static let intervalDefaults: [(name: String, value: String)] = [
         ("TRAVIS_LOGS_INTERVALS_REGULAR", "1"),
         ("TRAVIS_LOGS_INTERVALS_AGGREGATE", "2"),

@@ -69,10 +69,8 @@ enum CommandLineTool {
         }
     }
 
-    /// Stops a subcommand whose process is not composed yet, after its arguments were checked.
-    ///
-    /// NOTE: send parses and checks its options, but this build does not yet compose its
-    /// process, so it stops here with status 2.
+    /// Stops a subcommand that has a definition but no process in this build, after its
+    /// arguments were checked.
     private static func failUnavailable(_ command: CommandDefinition) -> Never {
         fail("the \(command.name) process type is not available in this build of \(TravisLogsCommands.programName)")
     }

@@ -36,11 +36,14 @@ enum DevCommand {
         var configuration = HTTPServerConfiguration()
         configuration.bindAddress = ProcessSupport.bindAddress(environment, fallback: "127.0.0.1")
         configuration.port = options.port ?? pipeline.configuration.port
-        let api = try LogsAPI.configured(pipeline: pipeline, settings: LogsAPI.Settings(version: CommandLineTool.version))
+        let api = try LogsAPI.configured(
+            pipeline: pipeline, settings: LogsAPI.Settings(version: CommandLineTool.version))
         let server = HTTPServer(
             router: api.makeRouter(), configuration: configuration, logger: pipeline.logger, metrics: pipeline.metrics)
         ProcessSupport.logStart(pipeline.logger, process: "dev", configuration: pipeline.configuration)
+        let drain: LogDrain?
         do {
+            drain = try dev.makeDrain()
             try server.start()
         } catch {
             await dev.close()
@@ -50,10 +53,11 @@ enum DevCommand {
 
         let runner = pipeline.makeJobRunner()
         let sweeper = pipeline.sweeper
-        let drain = try dev.makeDrain()
         let working = Task {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await runner.run(queues: JobPayload.Queue.all.map { WeightedQueue($0) }, concurrency: 5) }
+                group.addTask {
+                    await runner.run(queues: JobPayload.Queue.all.map { WeightedQueue($0) }, concurrency: 5)
+                }
                 group.addTask { await sweeper.run() }
                 if let drain { group.addTask { await drain.run() } }
             }

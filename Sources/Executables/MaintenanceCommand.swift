@@ -20,36 +20,50 @@ enum MaintenanceCommand {
         } catch {
             CommandLineTool.fail("maintenance cannot start: \(error)")
         }
+
         let logger = startLogger
         ProcessSupport.logStart(logger, process: "maintenance", configuration: configuration)
         let queue = RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger)
         let job = JobPayload.partmanMaintenance.makeJob(at: Date())
+
         // SIGTERM or SIGINT while the push waits for Redis stops waiting, and the job may or may
         // not have been queued then.
         let failure = ProcessSupport.runUntilStopped { stopRequests in
-            try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    try await queue.push(job)
-                    return true
-                }
-                group.addTask {
-                    await ProcessSupport.waitForStop(stopRequests)
-                    return false
-                }
-                let pushed = try await group.next() ?? false
-                group.cancelAll()
-                if pushed {
-                    logger.info(
-                        "partition maintenance job queued",
-                        metadata: ["jid": "\(job.jid)", "class": "\(job.className)", "queue": "\(job.queue)"])
-                } else {
-                    logger.warning("maintenance stopped while queuing the job; it may not be queued", metadata: ["jid": "\(job.jid)"])
-                }
+            let pushed = try await push(job, to: queue, unless: stopRequests)
+            if pushed {
+                logger.info(
+                    "partition maintenance job queued",
+                    metadata: ["jid": "\(job.jid)", "class": "\(job.className)", "queue": "\(job.queue)"])
+            } else {
+                logger.warning(
+                    "maintenance stopped while queuing the job; it may not be queued", metadata: ["jid": "\(job.jid)"])
             }
         }
+
         pool.close()
         logger.info("maintenance stopped")
         if let failure { CommandLineTool.fail("maintenance failed to queue the job: \(failure)") }
         exit(0)
+    }
+
+    /// Pushes `job` unless a stop request comes first.
+    ///
+    /// - Returns: whether the push finished.
+    private static func push(_ job: Job, to queue: RedisJobQueue, unless stopRequests: AsyncStream<Void>) async throws
+        -> Bool
+    {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await queue.push(job)
+                return true
+            }
+            group.addTask {
+                await ProcessSupport.waitForStop(stopRequests)
+                return false
+            }
+            let pushed = try await group.next() ?? false
+            group.cancelAll()
+            return pushed
+        }
     }
 }

@@ -14,7 +14,7 @@ enum ProcessSupport {
             metadata: StartupReport.metadata(version: CommandLineTool.version, configuration: configuration))
     }
 
-    /// The address that servers of this process listen on: `BIND_ADDRESS` when set, else
+    /// Returns the address that servers of this process listen on: `BIND_ADDRESS` when set, else
     /// `fallback`.
     static func bindAddress(_ environment: [String: String], fallback: String) -> String {
         guard let address = environment["BIND_ADDRESS"], !address.isEmpty else { return fallback }

@@ -81,15 +81,16 @@ extension LogSender {
             RetryableFailure(message: message, status: response.status, retryAfter: retryAfter.map { .seconds($0) }))
     }
 
-    /// Whether a status may turn into a success when the same request is sent again.
+    /// Returns whether a status may turn into a success when the same request is sent again.
     static func isRetryable(status: Int) -> Bool {
         status == 408 || status == 429 || (500...599).contains(status)
     }
 
-    /// Returns the wait before the next attempt: the server's `Retry-After` when given, capped at
-    /// 30 seconds so a long maintenance window is polled, else a backoff that doubles from
-    /// `initialBackoff` up to `maximumBackoff`, with up to a quarter taken off at random so that
-    /// concurrent requests do not retry in step.
+    /// Returns the wait before the next attempt.
+    ///
+    /// A `Retry-After` from the server wins, capped at 30 seconds so that a long maintenance window
+    /// is polled. Otherwise the wait doubles from `initialBackoff` up to `maximumBackoff`, less up to
+    /// a quarter at random, so that concurrent requests do not retry in step.
     func backoff(attempts: Int, retryAfter: Duration?) -> Duration {
         if let retryAfter { return min(max(retryAfter, .milliseconds(1)), .seconds(30)) }
         let doublings = min(attempts - 1, 20)

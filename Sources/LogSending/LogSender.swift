@@ -7,15 +7,15 @@ import LogsCore
 /// With a token, each part is one `PUT /log-parts/:job_id/:number`. With a signer, parts go in
 /// batches to `POST /log-parts/multi`, each with its own RS512 token. Up to `concurrency` requests
 /// are in flight, paced to `rate` parts per second when it is set. The final part is sent alone
-/// and only after every other part was accepted, so the service never sees the end of a log with
-/// parts still missing.
+/// and only after every other part was accepted, so the service never receives the end of a log
+/// while parts are still missing.
 ///
 /// A request that fails to connect, times out, or gets 408, 429 or a 5xx status (such as 503
 /// during maintenance) is sent again after a backoff that grows from `initialBackoff` to
 /// `maximumBackoff`, or after the server's `Retry-After`. A retried part can reach the service
 /// twice when the first response was lost; the service keeps the first copy of a part number.
 public struct LogSender: Sendable {
-    /// How requests are authorized.
+    /// The authorization scheme of the requests.
     public enum Authentication: Sendable {
         /// `PUT /log-parts/:job_id/:number` with `Authorization: token <token>`.
         case token(String)
@@ -23,17 +23,17 @@ public struct LogSender: Sendable {
         case partTokens(PartTokenSigner)
     }
 
-    /// Where and how fast parts are sent.
+    /// The target, pacing and retry limits of a send.
     public struct Settings: Sendable {
         /// The base URL of the web process, such as `http://127.0.0.1:5555`.
         public var baseURL: URL
         public var jobID: JobID
         public var authentication: Authentication
-        /// The maximum parts per second; nil sends as fast as the server accepts them.
+        /// The maximum parts per second, or nil to send as fast as the server accepts them.
         public var rate: Double?
         /// The maximum requests in flight at once.
         public var concurrency: Int
-        /// Parts per `POST /log-parts/multi` request; token requests carry one part each.
+        /// Parts per `POST /log-parts/multi` request. Token requests carry one part each.
         public var partsPerRequest: Int
         /// How long one request keeps being retried before the send fails.
         public var retryTimeout: Duration

@@ -13,13 +13,13 @@ final class RSAPrivateKey: @unchecked Sendable {
     /// (PKCS #1) block.
     ///
     /// - Throws: `SendError` with code `.invalidKey` when the text is not an unencrypted RSA private
-    ///   key; an encrypted key is rejected instead of prompting for a passphrase.
+    ///   key. An encrypted key is rejected, because prompting for a passphrase would block.
     init(pem: String) throws(SendError) {
         let bytes = Array(pem.utf8)
         let parsed: OpaquePointer? = bytes.withUnsafeBytes { buffer in
             guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
             defer { BIO_free(bio) }
-            // A callback that supplies no passphrase, so OpenSSL never asks for one on the terminal.
+            // A callback that supplies no passphrase, so OpenSSL never prompts for one on the terminal.
             return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil)
         }
         ERR_clear_error()

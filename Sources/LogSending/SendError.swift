@@ -15,7 +15,7 @@ public struct SendError: Error, Sendable, CustomStringConvertible {
 
         /// The signing key is not an unencrypted RSA private key in PEM form.
         public static let invalidKey = Code(base: .invalidKey)
-        /// The server answered a request with a status that retrying cannot fix, such as 400 or 403.
+        /// The server returned a status that retrying cannot fix, such as 400 or 403.
         public static let rejected = Code(base: .rejected)
         /// A request kept failing with retryable errors until the retry time limit passed.
         public static let timedOut = Code(base: .timedOut)

@@ -11,7 +11,7 @@ public struct SendProgress: Sendable {
     public var retries: Int
 }
 
-/// What a finished send delivered.
+/// The totals of a finished send.
 public struct SendSummary: Sendable, CustomStringConvertible {
     public var parts: Int
     public var bytes: Int

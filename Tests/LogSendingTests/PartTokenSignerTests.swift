@@ -88,7 +88,7 @@ struct PartTokenSignerTests {
             try:
                 jwt.decode(sys.argv[1], sys.argv[2], algorithms=["RS512"], subject="999")
                 print("accepted")
-            except jwt.InvalidSubjectError:
+            except jwt.exceptions.InvalidSubjectError:
                 print("invalid_subject")
             """
         let output = try await PythonProcess.run(script, arguments: [token, keys.publicKeyPEM])

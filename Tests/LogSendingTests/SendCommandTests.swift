@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// `travis-logs send` run as a child process against a `travis-logs web` process on the Redis of
-/// script/services; the parts are read back from the `log_parts` jobs that web queued.
+/// script/services. The parts are read back from the `log_parts` jobs that web queued.
 @Suite(
     "travis-logs send against web",
     .enabled(if: TestEnvironment.shouldRun(needing: "REDIS_URL", "LOGS_TEST_PYTHON"), "REDIS_URL is not set"))

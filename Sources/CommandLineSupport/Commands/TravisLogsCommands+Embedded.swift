@@ -8,8 +8,7 @@ extension TravisLogsCommands {
             <directory>/archive/jobs/<job_id>/log.txt, so jobs and parts survive a crash and are processed \
             at the next start. The drain joins in when RABBITMQ_URL is set. Listens on 127.0.0.1 unless \
             BIND_ADDRESS is set. Prints the API's URL and its token: AUTH_TOKEN when set, else a token \
-            generated for this run.
-
+            generated for this run. \
             Differences from the production processes: no PostgreSQL, Redis, S3 or Pusher is used; \
             maintenance, locks and channel presence are kept in memory; and unless they are set, \
             TRAVIS_LOGS_INTERVALS_REGULAR is 1 second, TRAVIS_LOGS_INTERVALS_AGGREGATE 2 seconds and \
