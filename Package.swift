@@ -72,7 +72,7 @@ let package = Package(
 
         .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
         // Helpers for tests that start local Python servers and oracles; used by test targets only.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LogsCore", "CurlClient"], path: "Tests/TestSupport"),
         .testTarget(name: "CurlClientTests", dependencies: ["LogsCore", "CurlClient", "TestSupport"]),
         .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage", "CurlClient", "TestSupport"]),
         // Pushes and takes no-op jobs through RedisJobQueue; script/bench/redis-queue runs it.
@@ -106,6 +106,10 @@ let package = Package(
         .testTarget(
             name: "ExecutablesTests",
             dependencies: ["LogsCore", "CommandLineSupport", "LogsStorage", "LogsTransport", "TestSupport"]),
+        // Runs the travis-logs processes against PostgreSQL, Redis, RabbitMQ, S3 and a Pusher stand-in.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["LogsCore", "LogsStorage", "LogsTransport", "CurlClient", "TestSupport"]),
         .testTarget(
             name: "LogSendingTests",
             dependencies: ["LogsCore", "LogSending", "LogsHTTP", "LogsTransport", "TestSupport"]),

@@ -28,6 +28,37 @@ struct PipelineRulesTests {
         #expect(await harness.partRows(job).isEmpty)
     }
 
+    @Test("missing part delays aggregation")
+    func missingPartDelaysAggregation() async throws {
+        let harness = PipelineHarness()
+        let job = JobID(40)
+        try await harness.pipeline.enqueue([Parts.text(job, 1, "one\n"), Parts.text(job, 3, "three\n")])
+        try await harness.pipeline.enqueue([Parts.finalPart(job, 4)])
+        try await harness.runThroughArchiving()
+        #expect(await harness.log(job)?.aggregatedAt == nil, "aggregated while part 2 was missing")
+        #expect(await harness.counter("travis_logs_aggregations_total", ["result": "waiting_for_parts"]) > 0)
+
+        try await harness.pipeline.enqueue([Parts.text(job, 2, "two\n")])
+        try await harness.runThroughArchiving()
+        #expect(await harness.log(job)?.content == "one\ntwo\nthree\n")
+        #expect(await harness.archivedText(job) == "one\ntwo\nthree\n")
+    }
+
+    @Test("part never sent stops waiting")
+    func missingPartGivesUp() async throws {
+        let harness = PipelineHarness()
+        let job = JobID(41)
+        try await harness.pipeline.enqueue([Parts.text(job, 1, "one\n"), Parts.text(job, 3, "three\n")])
+        try await harness.pipeline.enqueue([Parts.finalPart(job, 4)])
+        try await harness.runThroughArchiving()
+        #expect(await harness.log(job)?.aggregatedAt == nil)
+
+        harness.advance(by: harness.configuration.logs.intervals.missingParts)
+        try await harness.runThroughArchiving()
+        #expect(await harness.log(job)?.content == "one\nthree\n")
+        #expect(await harness.counter("travis_logs_aggregations_total", ["result": "missing_parts_given_up"]) == 1)
+    }
+
     @Test("repeated number keeps first copy")
     func repeatedPartNumber() async throws {
         let harness = PipelineHarness()

@@ -26,10 +26,12 @@ enum PartStoreConformance {
         ("aggregated on demand changes nothing", aggregatedOnDemandChangesNothing),
         ("set content replaces content and parts", setContentReplaces),
         ("set content with empty text clears it", setContentClears),
+        ("set content after a purge replaces the archived text", setContentAfterPurge),
         ("archive flags", archiveFlags),
         ("purge only with matching MD5", purgeOnlyWithMatchingMD5),
         ("aggregatable logs by final and age", aggregatableLogs),
         ("aggregatable logs respect the limit", aggregatableLogsLimit),
+        ("aggregatable logs include late parts", aggregatableLogsIncludeLateParts),
         ("partition maintenance runs", partitionMaintenanceRuns),
     ]
 
@@ -244,6 +246,24 @@ enum PartStoreConformance {
         #expect(logs.first?.aggregatedAt == nil)
     }
 
+    /// A restarted job's log is cleared after its archive and purge: the new run's parts must not be
+    /// appended to the old archive.
+    static func setContentAfterPurge(_ store: any PartStore) async throws {
+        let id = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
+        try await store.insertParts([part(id, 1, "first run\n", final: true)], at: at(1))
+        _ = try await store.aggregate(logID: id, archivedContent: nil, at: at(2))
+        try await store.markArchiveVerified(logID: id, at: at(3))
+        #expect(
+            try await store.purge(
+                logID: id, expectedContentMD5: MD5.hexDigest(of: Array("first run\n".utf8)), at: at(4)))
+        let cleared = try await store.setContent([LogContentUpdate(jobID: JobID(1), content: nil)], at: at(5))
+        #expect(cleared.first?.purgedAt == nil)
+        #expect(cleared.first?.archivedAt == nil)
+        try await store.insertParts([part(id, 1, "second run\n", final: true)], at: at(6))
+        let outcome = try #require(try await store.aggregate(logID: id, archivedContent: nil, at: at(7)))
+        #expect(outcome.log.content == "second run\n")
+    }
+
     static func archiveFlags(_ store: any PartStore) async throws {
         let id = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
         try await store.setArchiving(logID: id, true, at: at(1))
@@ -287,6 +307,18 @@ enum PartStoreConformance {
         try await store.insertParts([part(finalNew, 1, "x", final: true), part(recent, 1, "x")], at: at(200))
         let ids = try await store.aggregatableLogIDs(finalBefore: at(150), anyBefore: at(50), limit: 10)
         #expect(ids == [veryOld, finalOld])
+    }
+
+    /// A part stored after its log's aggregation, without a final part of its own, is swept as soon
+    /// as a final part would be.
+    static func aggregatableLogsIncludeLateParts(_ store: any PartStore) async throws {
+        let aggregated = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
+        let running = try await store.findOrCreateLog(jobID: JobID(2), at: at(0))
+        try await store.insertParts([part(aggregated, 1, "a", final: true)], at: at(10))
+        _ = try await store.aggregate(logID: aggregated, archivedContent: nil, at: at(20))
+        try await store.insertParts([part(aggregated, 2, "late"), part(running, 1, "b")], at: at(30))
+        let ids = try await store.aggregatableLogIDs(finalBefore: at(100), anyBefore: at(0), limit: 10)
+        #expect(ids == [aggregated])
     }
 
     static func aggregatableLogsLimit(_ store: any PartStore) async throws {

@@ -134,5 +134,6 @@ extension LogsConfiguration.Logs.Intervals {
         regular = try reader.duration("TRAVIS_LOGS_INTERVALS_REGULAR", default: regular)
         timingInfo = try reader.duration("TRAVIS_LOGS_INTERVALS_TIMING_INFO", default: timingInfo)
         sweeper = try reader.duration("TRAVIS_LOGS_INTERVALS_SWEEPER", default: sweeper)
+        missingParts = try reader.duration("TRAVIS_LOGS_INTERVALS_MISSING_PARTS", default: missingParts)
     }
 }

@@ -73,6 +73,11 @@ extension LogsConfiguration.Logs {
         public var timingInfo: Duration = .seconds(60)
         /// The age of a final part after which the sweeper aggregates its log.
         public var sweeper: Duration = .seconds(600)
+        /// How long the first aggregation of a log whose part numbers have a gap waits for the
+        /// missing parts, counted from its newest part. A part whose write failed comes back with
+        /// Sidekiq's retry backoff (15 s or more), and appending it after the aggregation would put
+        /// it out of order. Not in the original, which aggregates at once.
+        public var missingParts: Duration = .seconds(60)
 
         public init() {}
     }

@@ -123,6 +123,10 @@ extension LogsConfiguration {
             "TRAVIS_LOGS_INTERVALS_SWEEPER",
             "Age in seconds of a final part after which the sweeper aggregates its log"
         ) { Variable.format($0.logs.intervals.sweeper) },
+        Variable(
+            "TRAVIS_LOGS_INTERVALS_MISSING_PARTS",
+            "Seconds a log with missing part numbers waits for them after its newest part before it is aggregated"
+        ) { Variable.format($0.logs.intervals.missingParts) },
     ]
 
     static let pusherVariables: [Variable] = [

@@ -117,6 +117,7 @@ public actor InMemoryPartStore: PartStore {
             log.aggregatedAt = content == nil ? nil : date
             log.archivedAt = nil
             log.isArchiveVerified = nil
+            log.purgedAt = nil
             log.updatedAt = date
             log.removedBy = update.removedBy
             log.removedAt = update.removedBy == nil ? nil : date
@@ -152,7 +153,9 @@ public actor InMemoryPartStore: PartStore {
     public func aggregatableLogIDs(finalBefore: Date, anyBefore: Date, limit: Int) -> [LogID] {
         var result: [LogID] = []
         for part in allParts()
-        where (part.isFinal && part.createdAt <= finalBefore) || part.createdAt <= anyBefore {
+        where (part.isFinal && part.createdAt <= finalBefore) || part.createdAt <= anyBefore
+            || (part.createdAt <= finalBefore && logs[part.logID]?.aggregatedAt != nil)
+        {
             if !result.contains(part.logID) { result.append(part.logID) }
             if result.count == limit { break }
         }

@@ -65,13 +65,16 @@ public struct JobDispatcher: Sendable {
         case .pusherForwarding(let parts):
             await forwarder.forward(parts)
         case .aggregate(let logID):
-            if case .busy = try await aggregator.aggregate(logID: logID) {
-                let now = clock.now()
-                try await queue.schedule(
-                    JobPayload.aggregate(logID).makeJob(at: now),
-                    at: now.addingTimeInterval(busyRetryDelay.timeInterval))
-                return .rescheduled(after: busyRetryDelay)
+            let delay: Duration
+            switch try await aggregator.aggregate(logID: logID) {
+            case .busy: delay = busyRetryDelay
+            case .waitingForParts(_, let retryAfter): delay = retryAfter
+            case .aggregated, .logNotFound: return .done
             }
+            let now = clock.now()
+            try await queue.schedule(
+                JobPayload.aggregate(logID).makeJob(at: now), at: now.addingTimeInterval(delay.timeInterval))
+            return .rescheduled(after: delay)
         case .archive(let logID):
             _ = try await archiver.archive(logID: logID)
         case .purge(let logID):

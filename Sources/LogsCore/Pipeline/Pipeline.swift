@@ -78,7 +78,8 @@ public struct Pipeline: Sendable {
     public var aggregator: Aggregator {
         Aggregator(
             store: store, archive: archive, queue: queue, lock: lock, maintenance: maintenance, clock: clock,
-            archivesLogs: configuration.logs.archive, lockTTL: configuration.lock.ttl, logger: logger, metrics: metrics)
+            archivesLogs: configuration.logs.archive, lockTTL: configuration.lock.ttl,
+            missingPartsWait: configuration.logs.intervals.missingParts, logger: logger, metrics: metrics)
     }
 
     public var archiver: Archiver {

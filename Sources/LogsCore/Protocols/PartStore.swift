@@ -58,7 +58,9 @@ public protocol PartStore: Sendable {
     /// deletes their parts.
     ///
     /// Empty content is stored as null. Sets `aggregated_at` when there is content, `removed_by`
-    /// and `removed_at` when `removedBy` is given, and clears `archived_at` and `archive_verified`.
+    /// and `removed_at` when `removedBy` is given, and clears `archived_at`, `archive_verified` and
+    /// `purged_at`: the new text replaces the archived one, so later parts are not appended to the
+    /// old archive (a restarted job's log is cleared this way).
     func setContent(_ updates: [LogContentUpdate], at date: Date) async throws -> [Log]
 
     func setArchiving(logID: LogID, _ isArchiving: Bool, at date: Date) async throws
@@ -76,7 +78,11 @@ public protocol PartStore: Sendable {
     func purge(logID: LogID, expectedContentMD5: String, at date: Date) async throws -> Bool
 
     /// Returns logs with a final part stored before `finalBefore`, or any part stored before
-    /// `anyBefore`, at most `limit` of them.
+    /// `anyBefore`, or, when the log was aggregated already, any part stored before `finalBefore`,
+    /// at most `limit` of them.
+    ///
+    /// The last kind are late parts: a part whose write was retried after the final part's
+    /// aggregation would otherwise wait for `anyBefore` (hours) before it reaches the archive.
     func aggregatableLogIDs(finalBefore: Date, anyBefore: Date, limit: Int) async throws -> [LogID]
 
     /// Returns the log's parts ordered by number, then by insertion.

@@ -11,6 +11,9 @@ public struct Aggregator: Sendable {
         case aggregated(AggregationOutcome)
         /// Another process is aggregating this log now.
         case busy
+        /// Part numbers below the highest are missing and the newest part is recent, so the parts
+        /// may still arrive. Aggregate again after `retryAfter`.
+        case waitingForParts(missing: Int, retryAfter: Duration)
         case logNotFound
     }
 
@@ -22,13 +25,14 @@ public struct Aggregator: Sendable {
     private let clock: any LogsClock
     private let archivesLogs: Bool
     private let lockTTL: Duration
+    private let missingPartsWait: Duration
     private let logger: Logger
     private let metrics: MetricsRegistry
 
     public init(
         store: any PartStore, archive: any Archive, queue: any JobQueue, lock: any DistributedLock,
         maintenance: any MaintenanceSwitch, clock: any LogsClock, archivesLogs: Bool, lockTTL: Duration,
-        logger: Logger, metrics: MetricsRegistry
+        missingPartsWait: Duration = .zero, logger: Logger, metrics: MetricsRegistry
     ) {
         self.store = store
         self.archive = archive
@@ -38,6 +42,7 @@ public struct Aggregator: Sendable {
         self.clock = clock
         self.archivesLogs = archivesLogs
         self.lockTTL = lockTTL
+        self.missingPartsWait = missingPartsWait
         self.logger = logger
         self.metrics = metrics
     }
@@ -71,6 +76,9 @@ public struct Aggregator: Sendable {
             logger.warning("log to aggregate not found", metadata: ["log_id": "\(logID)"])
             return .logNotFound
         }
+        if let waiting = try await waitForMissingParts(of: log) {
+            return waiting
+        }
         let started = ContinuousClock.now
         guard let outcome = try await aggregateMergingArchive(log) else {
             count("log_not_found")
@@ -87,6 +95,39 @@ public struct Aggregator: Sendable {
             try await queue.push(JobPayload.archive(logID).makeJob(at: clock.now()))
         }
         return .aggregated(outcome)
+    }
+
+    /// Returns `.waitingForParts` when the log was never aggregated, its part numbers have a gap,
+    /// and its newest part is younger than `missingPartsWait`.
+    ///
+    /// Only the first aggregation waits: later parts are appended to existing content anyway.
+    /// The number `last` (2147483647) of a final part is not a gap.
+    private func waitForMissingParts(of log: Log) async throws -> Result? {
+        guard missingPartsWait > .zero, log.content == nil, log.aggregatedAt == nil, log.purgedAt == nil else {
+            return nil
+        }
+        let parts = try await store.logParts(logID: log.id, query: LogPartsQuery(includesContent: false))
+        let numbers = Set(parts.map(\.number).filter { $0 != PartNumber.lastValue }).sorted()
+        guard let lowest = numbers.first, let highest = numbers.last, let newest = parts.map(\.createdAt).max() else {
+            return nil
+        }
+        let missing = highest - lowest + 1 - numbers.count
+        let waited = clock.now().timeIntervalSince(newest)
+        let remaining = missingPartsWait.timeInterval - waited
+        guard missing > 0, remaining > 0 else {
+            if missing > 0 {
+                count("missing_parts_given_up")
+                logger.warning(
+                    "aggregating a log with missing parts",
+                    metadata: ["log_id": "\(log.id)", "job_id": "\(log.jobID)", "missing": "\(missing)"])
+            }
+            return nil
+        }
+        count("waiting_for_parts")
+        logger.info(
+            "waiting for missing parts before aggregating",
+            metadata: ["log_id": "\(log.id)", "job_id": "\(log.jobID)", "missing": "\(missing)"])
+        return .waitingForParts(missing: missing, retryAfter: .seconds(min(max(remaining, 1), 5)))
     }
 
     /// Aggregates with the archived text when the log's content was purged.

@@ -76,7 +76,7 @@ enum PartStoreStatements {
         sql: """
             UPDATE logs
             SET content = $2, aggregated_at = CASE WHEN $2::text IS NULL THEN NULL ELSE $3::timestamp END,
-                archived_at = NULL, archive_verified = NULL, updated_at = $3,
+                archived_at = NULL, archive_verified = NULL, purged_at = NULL, updated_at = $3,
                 removed_by = $4, removed_at = CASE WHEN $4::integer IS NULL THEN NULL ELSE $3::timestamp END
             WHERE id = $1
             RETURNING \(logColumns)
@@ -108,6 +108,8 @@ enum PartStoreStatements {
         sql: """
             SELECT log_id FROM log_parts
             WHERE (final AND created_at <= $1) OR created_at <= $2
+                OR (created_at <= $1 AND EXISTS (
+                    SELECT 1 FROM logs WHERE logs.id = log_parts.log_id AND logs.aggregated_at IS NOT NULL))
             GROUP BY log_id
             ORDER BY min(id)
             LIMIT $3

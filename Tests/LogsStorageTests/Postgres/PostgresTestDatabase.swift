@@ -2,6 +2,7 @@ import Foundation
 import LogsCore
 import LogsStorage
 import Synchronization
+import TestSupport
 import Testing
 
 /// A throwaway database with a unique name, dropped by `drop()`.

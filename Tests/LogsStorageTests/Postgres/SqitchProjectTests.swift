@@ -1,6 +1,7 @@
 import Foundation
 import LogsCore
 import LogsStorage
+import TestSupport
 import Testing
 
 @Suite("sqitch project", .enabled(if: PostgresTestEnvironment.isConfiguredOrCI, "DATABASE_URL is not set"))

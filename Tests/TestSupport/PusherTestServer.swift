@@ -1,4 +1,4 @@
-import TestSupport
+import Foundation
 
 /// A local stand-in for Pusher's HTTP API that checks request signatures with the official `pusher`
 /// library's `sign`, the way Pusher does, and records accepted requests.
@@ -6,12 +6,12 @@ import TestSupport
 /// `GET /_received` returns the accepted requests as JSON (`[{"path", "body"}]`).
 /// `POST /_control` with `{"status": S, "count": N}` makes the next N event requests return status S.
 /// A request with a bad key, body MD5, timestamp or signature gets 401 with the reason.
-enum PusherTestServer {
-    static let appID = "4242"
-    static let key = "test-key"
-    static let secret = "test-secret"
+public enum PusherTestServer {
+    public static let appID = "4242"
+    public static let key = "test-key"
+    public static let secret = "test-secret"
 
-    static func start() async throws -> LocalPythonServer {
+    public static func start() async throws -> LocalPythonServer {
         try await LocalPythonServer.start(script: script, arguments: [appID, key, secret])
     }
 

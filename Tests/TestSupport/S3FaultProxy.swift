@@ -1,15 +1,14 @@
 import CurlClient
 import Foundation
 import LogsCore
-import TestSupport
 
 /// A proxy on 127.0.0.1 in front of the S3 server that fails requests on demand.
 ///
 /// It forwards requests unchanged, `Host` header included, so signatures stay valid. A fault set
 /// with ``inject(_:count:)`` applies to the next `count` requests: an error status with an S3 XML
 /// body, a response held back for 3 seconds, or a connection closed without a response.
-final class S3FaultProxy: Sendable {
-    enum Fault {
+public final class S3FaultProxy: Sendable {
+    public enum Fault: Sendable {
         case status(Int, code: String)
         case delay
         case closeConnection
@@ -18,18 +17,18 @@ final class S3FaultProxy: Sendable {
     private let server: LocalPythonServer
     private let client: CurlHTTPClient
 
-    init(upstream: URL) async throws {
+    public init(upstream: URL) async throws {
         server = try await LocalPythonServer.start(
             script: Self.script, arguments: [upstream.host ?? "", "\(upstream.port ?? 80)"])
         client = try CurlHTTPClient(name: "s3-fault-proxy-control")
     }
 
     /// The endpoint to give the archive instead of the S3 server's.
-    var endpoint: URL {
+    public var endpoint: URL {
         URL(string: server.baseURL)!
     }
 
-    func inject(_ fault: Fault, count: Int) async throws {
+    public func inject(_ fault: Fault, count: Int) async throws {
         var spec: [String: JSONValue] = ["count": .integer(Int64(count))]
         switch fault {
         case .status(let status, let code):
@@ -46,7 +45,7 @@ final class S3FaultProxy: Sendable {
     }
 
     /// Returns how many requests reached the proxy, and how many of them got a fault.
-    func counts() async throws -> (requests: Int, faulted: Int) {
+    public func counts() async throws -> (requests: Int, faulted: Int) {
         let response = try await client.execute(HTTPRequest(method: "GET", url: server.baseURL + "/_fault"))
         let json = try JSONValue(parsing: response.body)
         return (Int(json["requests"]?.integerValue ?? -1), Int(json["faulted"]?.integerValue ?? -1))
