@@ -124,7 +124,7 @@ struct SendCommandTests {
             let file = try fixture.writeFile("log.txt", log)
             let baseURL = fixture.baseURL
             async let sending = BuiltTool.run([
-                "send", file, "--job-id", "104", "--url", baseURL, "--token", Self.token, "--rate", "40",
+                "send", file, "--job-id", "104", "--url", baseURL, "--token", Self.token, "--rate", "20",
             ])
             let started = try await Self.eventually { try await fixture.received(jobID: JobID(104)).parts.count >= 5 }
             #expect(started, "no part arrived before the restart")
