@@ -6,9 +6,9 @@ import LogsCore
 
 /// `travis-logs send FILE --job-id N`: streams a log file to a running web process.
 ///
-/// The summary line goes to standard output. Progress, warnings and errors go to standard error,
-/// progress only when it is a terminal. Exits 0 when every part was accepted, 1 when some could not
-/// be delivered, and 2 when the file or the key cannot be read.
+/// The summary line goes to standard output, also after a failure. Progress, warnings and errors go
+/// to standard error, progress only when it is a terminal. Exits 0 when every part was accepted, 1
+/// when some could not be delivered, and 2 when the file or the key cannot be read.
 enum SendCommand {
     static func run(_ options: SendOptions) -> Never {
         let log = readLog(options.file)
@@ -38,6 +38,7 @@ enum SendCommand {
         progressBar?.clear()
 
         guard let summary = outcome.summary else {
+            if let delivered = (outcome.error as? SendError)?.delivered { print(delivered) }
             let message = outcome.error.map { "\($0)" } ?? "the send ended without a result"
             FileHandle.standardError.write(Data("\(TravisLogsCommands.programName) send: \(message)\n".utf8))
             exit(1)

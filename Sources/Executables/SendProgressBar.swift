@@ -24,7 +24,7 @@ final class SendProgressBar: Sendable {
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 
-    /// Formats a line such as `[#########.....]  120/300 parts  40%  198 KB  2 retries`.
+    /// Formats a line such as `[#########.....] 120/300 parts 40% 198 KiB 2 retries`.
     static func line(_ progress: SendProgress) -> String {
         let fraction = progress.totalParts > 0 ? Double(progress.deliveredParts) / Double(progress.totalParts) : 1
         let filled = Int(fraction * Double(width))

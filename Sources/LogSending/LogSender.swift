@@ -89,7 +89,7 @@ public struct LogSender: Sendable {
     /// - Parameter progress: called after each accepted request, from any thread.
     /// - Throws: `SendError` with code `.rejected` when the server refuses a request for good,
     ///   `.timedOut` when a request kept failing for `retryTimeout`, or `.requestFailed`. The final
-    ///   part is not sent then.
+    ///   part is not sent then, and the error's `delivered` counts what the server accepted before.
     public func send(
         _ parts: [OutgoingLogPart], progress: @escaping @Sendable (SendProgress) -> Void = { _ in }
     ) async throws(SendError) -> SendSummary {
@@ -102,12 +102,15 @@ public struct LogSender: Sendable {
                 try await pace(partsBefore: parts.count - final.count, started: started)
                 try await deliver(final, tally: tally, progress: progress)
             }
-        } catch let error as SendError {
-            throw error
-        } catch is CancellationError {
-            throw SendError(.requestFailed, "the send was cancelled")
         } catch {
-            throw SendError(.requestFailed, "\(error)")
+            var failure: SendError
+            switch error {
+            case let error as SendError: failure = error
+            case is CancellationError: failure = SendError(.requestFailed, "the send was cancelled")
+            default: failure = SendError(.requestFailed, "\(error)")
+            }
+            failure.delivered = tally.summary(elapsed: ContinuousClock.now - started)
+            throw failure
         }
         return tally.summary(elapsed: ContinuousClock.now - started)
     }

@@ -29,6 +29,8 @@ public struct SendError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The HTTP status of the last response, when there was one.
     public var status: Int?
+    /// What the server accepted before a send failed, set by `LogSender.send`.
+    public var delivered: SendSummary?
 
     public init(_ code: Code, _ message: String, status: Int? = nil) {
         self.code = code

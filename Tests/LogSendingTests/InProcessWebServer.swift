@@ -13,19 +13,24 @@ final class InProcessWebServer: Sendable {
     var maintenance: InMemoryMaintenanceSwitch { pipeline.maintenance as! InMemoryMaintenanceSwitch }
     var baseURL: URL { URL(string: "http://127.0.0.1:\(server.port)")! }
 
-    init(publicKeyPEM: String? = nil) throws {
+    convenience init(publicKeyPEM: String? = nil) throws {
         var configuration = LogsConfiguration.defaults
         configuration.authToken = Self.authToken
         configuration.jwtRSAPublicKey = publicKeyPEM
         let logger = Logger(label: "send-test") { _ in RecordingLogHandler() }
-        pipeline = Pipeline.inMemory(configuration: configuration, logger: logger)
+        try self.init(pipeline: Pipeline.inMemory(configuration: configuration, logger: logger), port: 0)
+    }
+
+    /// Serves an existing pipeline, for example to restart the API on the same port and data.
+    init(pipeline: Pipeline, port: Int) throws {
+        self.pipeline = pipeline
         let api = try LogsAPI.configured(pipeline: pipeline, settings: LogsAPI.Settings())
         var settings = HTTPServerConfiguration()
-        settings.port = 0
+        settings.port = port
         settings.bindAddress = "127.0.0.1"
         settings.threadCount = 2
         server = HTTPServer(
-            router: api.makeRouter(), configuration: settings, logger: logger, metrics: pipeline.metrics)
+            router: api.makeRouter(), configuration: settings, logger: pipeline.logger, metrics: pipeline.metrics)
         try server.start()
     }
 

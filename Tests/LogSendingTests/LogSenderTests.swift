@@ -84,6 +84,7 @@ struct LogSenderTests {
         } throws: { error in
             let error = try #require(error as? SendError)
             return error.code == .rejected && error.status == 403 && !error.message.contains("wrong-token")
+                && error.delivered?.parts == 0
         }
         let received = try await server.receivedParts(jobID: Self.jobID)
         #expect(received.parts.isEmpty)

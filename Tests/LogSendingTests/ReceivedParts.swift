@@ -35,7 +35,7 @@ struct ReceivedParts {
         return firstCopies.keys.sorted().reduce(into: Data()) { $0 += firstCopies[$1]! }
     }
 
-    /// Records an issue for each way these parts differ from `sent` exactly once each.
+    /// Records an issue for each way these parts differ from `sent` with every part exactly once.
     func expectExactlyOnce(_ sent: [OutgoingLogPart], sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(numbers.sorted() == sent.map(\.number), "part numbers", sourceLocation: sourceLocation)
         #expect(parts.count == sent.count, "part count", sourceLocation: sourceLocation)

@@ -20,11 +20,12 @@ enum BuiltTool {
         var errorOutput: String
     }
 
-    /// Runs the tool to completion on a thread of its own, because waiting for it blocks.
+    /// Runs the tool, or another `executable`, to completion on a thread of its own, because waiting
+    /// for it blocks.
     static func run(
-        _ arguments: [String], environment: [String: String] = [:], input: URL? = nil
+        _ arguments: [String], environment: [String: String] = [:], input: URL? = nil, executable: URL? = nil
     ) async throws -> Result {
-        let executable = try require()
+        let executable = try executable ?? require()
         return try await runOnOwnThread {
             let process = Process()
             process.executableURL = executable

@@ -5,10 +5,13 @@ import LogsCore
     import FoundationNetworking
 #endif
 
-/// Reads `GET /logs/:job_id/stream` and hands each part's text to a callback until the log ends.
+/// Reads `GET /logs/:job_id/stream` and hands each part's text to a callback, in part order, until
+/// the log ends.
 ///
-/// When the connection drops before the end, it connects again with `Last-Event-ID` set to the last
-/// part received, so the server resumes after it and no part is printed twice.
+/// When the connection drops before the end, or the server ends the stream while an earlier part
+/// is still missing, it connects again with `Last-Event-ID` set to the last part printed with no gap
+/// before it. The server then sends the stored parts after it, and repeats are dropped, so no part
+/// is printed twice.
 struct LiveStreamClient {
     var baseURL: URL
     var jobID: JobID
@@ -21,32 +24,34 @@ struct LiveStreamClient {
         var description: String
     }
 
-    /// Streams the log, calling `onPart` with each part's number and UTF-8 text in arrival order.
+    /// Streams the log, calling `onPart` with each part's number and UTF-8 text in part order.
     ///
-    /// - Returns: the number of parts received, or 0 when the log was already aggregated and
+    /// - Returns: the number of parts printed, or 0 when the log was already aggregated and
     ///   arrived whole through `onLog`.
     func run(onPart: (Int, [UInt8]) -> Void, onLog: ([UInt8]) -> Void) async throws -> Int {
-        var lastEventID: String?
-        var received = 0
+        var sequence = PartSequence()
         var failedAttempts = 0
         while true {
-            let events = try connect(lastEventID: lastEventID)
+            let events = try connect(lastEventID: sequence.resumeID)
             var parser = ServerSentEventParser()
             var receivedThisTime = false
             do {
-                for try await chunk in events {
+                reading: for try await chunk in events {
                     for event in parser.feed(chunk) {
                         switch event.name {
                         case "part":
-                            let (number, bytes) = try Self.part(event)
-                            lastEventID = event.id ?? String(number)
-                            received += 1
+                            let part = try Self.part(event)
                             receivedThisTime = true
-                            onPart(number, bytes)
+                            for released in sequence.add(number: part.number, bytes: part.bytes, isFinal: part.isFinal)
+                            {
+                                onPart(released.number, released.bytes)
+                            }
                         case "log":
                             onLog(try Self.wholeLog(event))
+                            return 0
                         case "end":
-                            return received
+                            if sequence.isComplete { return sequence.releasedCount }
+                            break reading
                         default:
                             continue
                         }
@@ -55,12 +60,16 @@ struct LiveStreamClient {
             } catch let error as StreamError {
                 throw error
             } catch {
-                FileHandle.standardError.write(Data("live-stream: connection failed: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("LiveStream: connection failed: \(error)\n".utf8))
             }
             failedAttempts = receivedThisTime ? 1 : failedAttempts + 1
             guard failedAttempts < maximumAttempts else {
+                for released in sequence.releaseRemaining() { onPart(released.number, released.bytes) }
                 throw StreamError(description: "the stream ended \(failedAttempts) times in a row before the log's end")
             }
+            let resumePoint = sequence.resumeID.map { "after part \($0)" } ?? "from the start"
+            FileHandle.standardError.write(
+                Data("LiveStream: the stream ended before the log's end; reconnecting \(resumePoint)\n".utf8))
             try await Task.sleep(for: .seconds(1))
         }
     }
@@ -73,18 +82,18 @@ struct LiveStreamClient {
         return StreamingDelegate.stream(request)
     }
 
-    /// Returns the number and text of a `part` event, whose data is the Pusher event JSON
+    /// Returns the number, text and final flag of a `part` event, whose data is the Pusher event JSON
     /// `{"id", "_log", "number", "final"}`.
     ///
     /// Each event carries valid UTF-8 on its own, so a character that the worker cut between two
     /// parts arrives as U+FFFD at the end of one part and the start of the next. The aggregated log,
     /// from `GET /logs/:id`, has that character whole.
-    static func part(_ event: ServerSentEvent) throws -> (Int, [UInt8]) {
+    static func part(_ event: ServerSentEvent) throws -> (number: Int, bytes: [UInt8], isFinal: Bool) {
         let json = try JSONValue(parsing: Data(event.data.utf8))
         guard let number = json["number"]?.integerValue, let text = json["_log"]?.stringValue else {
             throw StreamError(description: "a part event lacks number or _log: \(event.data.prefix(200))")
         }
-        return (Int(number), Array(text.utf8))
+        return (Int(number), Array(text.utf8), json["final"] == .bool(true))
     }
 
     /// Returns the content of a `log` event, sent instead of parts when the log is already aggregated.
