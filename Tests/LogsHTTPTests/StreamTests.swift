@@ -63,6 +63,24 @@ struct StreamTests {
         #expect(stream.text.contains("\"_log\":\"two \""))
     }
 
+    @Test("final part waits for earlier stored parts")
+    func finalWaitsForEarlierParts() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        async let response = Self.readStream(server)
+        try await Self.waitForSubscriber(server)
+        // Part 2's live event is lost, as when forwarding jobs finish out of order; it is stored.
+        await server.liveStream.broadcast([Self.event(1, "one ")])
+        let logID = try await server.store.findOrCreateLog(jobID: JobID(42), at: Date())
+        try await server.store.insertParts(
+            [NewLogPart(logID: logID, number: 2, content: "two ", isFinal: false)], at: Date())
+        await server.liveStream.broadcast([Self.event(3, "", final: true)])
+        let stream = try await response
+        let events = Self.events(stream.text)
+        #expect(events.map(\.id) == ["1", "2", "3", nil])
+        #expect(stream.text.contains("\"_log\":\"two \""))
+    }
+
     @Test("Last-Event-ID resumes after that part")
     func resumesAfterLastEventID() async throws {
         let server = try APITestServer()

@@ -31,7 +31,13 @@ extension LogsAPI {
         let live = await liveEvents.subscribe(jobID: jobID)
         let start = try await streamStart(jobID: jobID, after: lastEventID)
         let heartbeat = settings.streamHeartbeat
-        let session = StreamSession(jobID: jobID, lastEventID: lastEventID)
+        let fetcher = pipeline.fetcher
+        let session = StreamSession(jobID: jobID, lastEventID: lastEventID) { numbers in
+            let query = LogPartsQuery(numbers: numbers)
+            guard case .parts(let parts) = try? await fetcher.parts(jobID: jobID, query: query, requireAll: false)
+            else { return [] }
+            return parts
+        }
         return HTTPResponse(
             status: 200,
             headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"],
@@ -62,6 +68,11 @@ struct StreamSession: Sendable {
 
     let jobID: JobID
     let lastEventID: Int?
+    /// Reads stored parts by number, for parts the live events have not brought by the final part.
+    let storedParts: @Sendable ([Int]) async -> [StoredLogPart]
+
+    /// How long the stream waits for missing earlier parts after the final one before it ends.
+    static let missingPartsWait: Duration = .seconds(5)
 
     func run(start: Start, live: AsyncStream<LogPartEvent>, heartbeat: Duration, writer: any ResponseStreamWriter)
         async
@@ -94,7 +105,34 @@ struct StreamSession: Sendable {
             }
         }
         for await event in live {
+            if event.isFinal {
+                await deliverMissing(before: event.number, sent: &sent, writer: writer)
+            }
             guard deliver(event, sent: &sent, writer: writer) else { return }
+        }
+    }
+
+    /// Sends the parts numbered below the final one that were not sent yet, reading them from the
+    /// store until they are there or `missingPartsWait` passes.
+    ///
+    /// Forwarding jobs run side by side, so the final part's live event can come before an earlier
+    /// part's. A part that stays missing (never sent by the worker) does not hold the stream open.
+    private func deliverMissing(before final: Int, sent: inout Set<Int>, writer: any ResponseStreamWriter) async {
+        let first = (lastEventID ?? 0) + 1
+        let highest = final == PartNumber.lastValue ? (sent.filter { $0 < final }.max() ?? 0) : final - 1
+        // A worker numbers parts from 1 without gaps, so a wider range means odd numbering: skip it.
+        guard highest >= first, highest - first < 10_000 else { return }
+        let deadline = ContinuousClock.now + Self.missingPartsWait
+        while true {
+            let missing = (first...highest).filter { !sent.contains($0) }
+            guard !missing.isEmpty else { return }
+            for part in await storedParts(missing).sorted(by: { $0.number < $1.number }) where !part.isFinal {
+                let event = LogPartEvent(
+                    channel: "", jobID: jobID, content: part.content ?? "", number: part.number, isFinal: false)
+                guard deliver(event, sent: &sent, writer: writer) else { return }
+            }
+            guard ContinuousClock.now < deadline, !writer.isClosed else { return }
+            try? await Task.sleep(for: .milliseconds(250))
         }
     }
 
