@@ -9,7 +9,7 @@ import Testing
     "End to end: faults", .serialized,
     .enabled(if: EndToEndSystem.isAvailable, "the end-to-end tests need the services that script/test starts"))
 struct FaultEndToEndTests {
-    @Test("drain, workers, web and sweeper killed under load", .timeLimit(.minutes(6)))
+    @Test("processes killed under load", .timeLimit(.minutes(6)))
     func processesKilled() async throws {
         try await EndToEndSystem.with { system in
             let load = FaultLoad(jobIDBase: system.jobIDBase, count: 4)
@@ -31,7 +31,7 @@ struct FaultEndToEndTests {
         }
     }
 
-    @Test("PostgreSQL, Redis and RabbitMQ restarted under load", .timeLimit(.minutes(6)))
+    @Test("services restarted under load", .timeLimit(.minutes(6)))
     func servicesRestarted() async throws {
         try await EndToEndSystem.with { system in
             let load = FaultLoad(jobIDBase: system.jobIDBase, count: 4)
@@ -49,7 +49,7 @@ struct FaultEndToEndTests {
         }
     }
 
-    @Test("S3 answering 500 for 30 seconds delays the archive", .timeLimit(.minutes(6)))
+    @Test("S3 outage delays the archive", .timeLimit(.minutes(6)))
     func s3Failing() async throws {
         let upstream = try #require(URL(string: try TestEnvironment.require("TRAVIS_S3_ENDPOINT")))
         let proxy = try await S3FaultProxy(upstream: upstream)
@@ -72,7 +72,7 @@ struct FaultEndToEndTests {
         }
     }
 
-    @Test("a short S3 object is archived again, not purged", .timeLimit(.minutes(4)))
+    @Test("short S3 object archived again", .timeLimit(.minutes(4)))
     func shortObject() async throws {
         // An hour's thousandth (3.6 s) between the archive and the purge leaves time to cut the object.
         let options = EndToEndSystem.Options(environment: ["TRAVIS_LOGS_INTERVALS_PURGE": "0.001"])

@@ -14,7 +14,7 @@ import Testing
 /// Run a scenario with ``with(_:_:)``, which stops every process and removes every resource it
 /// made, also when the scenario fails.
 final class EndToEndSystem: @unchecked Sendable {
-    // @unchecked Sendable: the stored properties are set in `init` and read afterwards; the
+    // @unchecked Sendable: the stored properties are set in `init` and only read afterwards. The
     // processes are started and stopped by the one test that owns the system.
 
     /// The Procfile's process types that a scenario runs.
@@ -145,7 +145,7 @@ final class EndToEndSystem: @unchecked Sendable {
         }
     }
 
-    /// The process of a role.
+    /// Returns the process of a role.
     func process(_ role: Role) throws -> ChildProcess {
         try #require(processes[role], "the scenario did not start \(role.rawValue)")
     }
@@ -182,7 +182,7 @@ final class EndToEndSystem: @unchecked Sendable {
         }
     }
 
-    /// The archived object of a job, or nil when there is none.
+    /// Returns the archived object of a job, or nil when there is none.
     func archivedObject(jobID: Int64) async throws -> Data? {
         try await S3Archive(settings: resources.s3Settings(bucket: bucket), logger: Logger(label: "e2e-s3"))
             .content(jobID: JobID(jobID))
@@ -201,7 +201,7 @@ final class EndToEndSystem: @unchecked Sendable {
         return try await CurlHTTPClient(name: "e2e").execute(request)
     }
 
-    /// The events the Pusher stand-in accepted, as `(channel, data)` pairs in arrival order.
+    /// Returns the events the Pusher stand-in accepted, as `(channel, data)` pairs in arrival order.
     func pusherEvents() async throws -> [(channel: String, data: JSONValue)] {
         let response = try await CurlHTTPClient(name: "e2e-pusher").execute(
             HTTPRequest(method: "GET", url: pusher.baseURL + "/_received"))
@@ -243,7 +243,7 @@ final class EndToEndSystem: @unchecked Sendable {
                 + arguments)
     }
 
-    /// Polls `condition` every 100 ms until it holds or `timeout` passes.
+    /// Polls `condition` every 100 ms until it is true or `timeout` passes.
     ///
     /// - Throws: an error naming `what` and listing the processes' error lines when time runs out.
     func wait(

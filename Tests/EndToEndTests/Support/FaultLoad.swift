@@ -24,9 +24,10 @@ struct FaultLoad: Sendable {
         (overAMQP + overHTTP).map { (jobID: $0.jobID, expected: $0.expected, name: $0.name) }
     }
 
-    /// Publishes every AMQP log's parts in `rounds` steps `pause` apart, repeating a step whose
-    /// publish failed (the broker may be restarting), and sends the HTTP logs with `travis-logs send`
-    /// at `rate` parts per second each; returns when everything went out.
+    /// Publishes every AMQP log's parts in `rounds` steps `pause` apart, and sends the HTTP logs
+    /// with `travis-logs send` at `rate` parts per second each. Returns when everything went out.
+    ///
+    /// A step whose publish failed is published again, because the broker may be restarting.
     func run(on system: EndToEndSystem, rounds: Int, pause: Duration, rate: Int) async throws {
         async let published: Void = publish(on: system, rounds: rounds, pause: pause)
         let files = try overHTTP.map { log in

@@ -82,7 +82,7 @@ final class Resources: @unchecked Sendable {
         _ = try await PythonProcess.run(Self.bucketScript, arguments: ["put", bucket, key], input: content)
     }
 
-    /// The S3 settings of the services, with `bucket`.
+    /// Returns the S3 settings of the services, with `bucket`.
     func s3Settings(bucket: String) throws -> LogsConfiguration.S3 {
         var settings = try LogsConfiguration(environment: ProcessInfo.processInfo.environment).s3
         settings.bucket = bucket
