@@ -3,8 +3,8 @@ import LogsCore
 import LogsStorage
 import TestSupport
 
-/// A throwaway PostgreSQL database with the `log_parts` columns the sweeper reads, holding one log
-/// whose aggregation was missed and one that is not due yet.
+/// A throwaway PostgreSQL database with the `logs` and `log_parts` columns the sweeper reads,
+/// holding one log whose aggregation was missed and one that is not due yet.
 struct SweeperDatabase {
     static let missedLogID: Int64 = 42
     static let recentLogID: Int64 = 43
@@ -22,6 +22,8 @@ struct SweeperDatabase {
         // Timestamps are UTC without a zone, as the schema in db/ stores them.
         try await execute(
             """
+            CREATE TABLE logs (id integer PRIMARY KEY, aggregated_at timestamp without time zone);
+            INSERT INTO logs (id) VALUES (\(missedLogID)), (\(recentLogID));
             CREATE TABLE log_parts (
                 id bigserial PRIMARY KEY, log_id integer NOT NULL, content text, number integer, final boolean,
                 created_at timestamp without time zone NOT NULL
