@@ -43,6 +43,7 @@ enum DrainCommand {
     static func makeDrain(environment: [String: String], metrics: MetricsRegistry) throws -> LogDrain {
         let configuration = try LogsConfiguration(environment: environment)
         let logger = Logger(label: "travis-logs.drain")
+        ProcessSupport.logStart(logger, process: "drain", configuration: configuration)
         let endpoint = try AMQPEndpoint(url: configuration.rabbitmqURL)
         let settings = DrainSettings(configuration: configuration)
         // Each consumer pushes from its own task, and the pool needs one connection per push in flight.

@@ -29,6 +29,7 @@ enum WebCommand {
                 store: pipeline.store, logger: pipeline.logger)
             server.port = options.port ?? configuration.port
             server.bindAddress = configuration.bindAddress
+            ProcessSupport.logStart(pipeline.logger, process: "web", configuration: configuration)
         } catch {
             CommandLineTool.fail("web cannot start: \(error)")
         }

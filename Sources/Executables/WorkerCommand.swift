@@ -47,6 +47,7 @@ enum WorkerCommand {
     ) throws -> RedisWorker {
         let configuration = try LogsConfiguration(environment: environment)
         let logger = Logger(label: "travis-logs.worker")
+        ProcessSupport.logStart(logger, process: "worker", configuration: configuration)
         // Each job task keeps a connection while it waits for a job, and the heartbeat, promotion and
         // the jobs' own Redis calls need a few more.
         let pool = try RedisConnectionPool(

@@ -36,6 +36,19 @@ struct CorpusEndToEndTests {
 
             try await system.expectArchivedAndPurged(
                 (overAMQP + overHTTP.map(\.log)).map { (jobID: $0.jobID, expected: $0.expected, name: $0.name) })
+
+            // Each process logs its start with its version and settings, and no secret.
+            let secrets = [
+                system.token, try TestEnvironment.require("TRAVIS_S3_SECRET_ACCESS_KEY"),
+                URLComponents(string: system.databaseURL)?.password ?? system.token,
+            ]
+            for process in system.processes.values {
+                #expect(process.log.contains("starting"), "\(process.name) logged no start line")
+                #expect(process.log.contains("version="), "\(process.name) logged no version")
+                for secret in secrets {
+                    #expect(!process.log.contains(secret), "\(process.name) logged a secret")
+                }
+            }
         }
     }
 
