@@ -24,6 +24,7 @@ public actor RedisConnection {
         name: String, endpoint: RedisEndpoint, settings: RedisConnectionPool.Settings, backoff: RedisReconnectBackoff,
         logger: Logger
     ) {
+        BrokenPipeSignal.ignore()
         self.executor = ThreadExecutor(name: name)
         self.endpoint = endpoint
         self.settings = settings

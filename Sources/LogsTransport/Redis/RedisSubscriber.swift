@@ -35,6 +35,7 @@ public final class RedisSubscriber: Sendable {
         endpoint: RedisEndpoint, channel: String, settings: RedisConnectionPool.Settings = .init(), logger: Logger,
         onMessage: @escaping @Sendable (String) -> Void, onSubscribed: @escaping @Sendable () -> Void = {}
     ) {
+        BrokenPipeSignal.ignore()
         self.endpoint = endpoint
         self.channel = channel
         self.settings = settings
