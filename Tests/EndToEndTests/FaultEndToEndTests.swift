@@ -103,10 +103,13 @@ enum ServiceControl {
         let script = Resources.repositoryRoot.appendingPathComponent("script/services/\(name)").path
         let directory = URL(fileURLWithPath: root).appendingPathComponent(name).path
         // system() waits with waitpid. Foundation's Process did not return from waitUntilExit after
-        // the RabbitMQ script exited while the node it controls kept running.
-        let status = try await runOnOwnThread {
-            system("'\(script)' restart '\(directory)' >/dev/null 2>&1 </dev/null")
-        }
+        // the RabbitMQ script exited while the node it controls kept running. Python's subprocess
+        // closes every other descriptor first: a restarted PostgreSQL or Redis that inherited this
+        // process's pipes would keep them open after the tests, and `swift test` would wait forever.
+        let command =
+            "python3 -c 'import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, "
+            + "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode)' '\(script)' restart '\(directory)'"
+        let status = try await runOnOwnThread { system(command) }
         guard status == 0 else { throw EndToEndError("script/services/\(name) restart failed with status \(status)") }
     }
 }
