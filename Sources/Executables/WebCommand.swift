@@ -78,9 +78,9 @@ enum WebCommand {
     /// Builds the web pipeline: Redis for the queue and coordination, PostgreSQL for the store, and
     /// the archive and Pusher that the configuration sets.
     ///
-    /// The maintenance switch and the ignored ids are read from Redis at most once a second (per id
-    /// for the ignored ids), so a change made with redis-cli or by another process takes effect in
-    /// web up to a second later.
+    /// The maintenance switch and the ignored ids are read from Redis at most once a second, per id
+    /// for the ignored ids. A change made with redis-cli or by another process therefore takes effect
+    /// in web up to a second later.
     ///
     /// - Throws: `ConfigurationError`, `RedisError`, or the archive's and Pusher's configuration
     ///   errors.

@@ -3,7 +3,7 @@ import LogsCore
 import LogsTransport
 import Testing
 
-/// The maintenance switch during load: web answers 503, workers wait, pg_partman's maintenance
+/// The maintenance switch during load: web returns 503, workers wait, pg_partman's maintenance
 /// runs, and nothing is lost once the switch goes off.
 @Suite(
     "End to end: maintenance", .serialized,

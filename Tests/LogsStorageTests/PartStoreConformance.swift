@@ -309,8 +309,8 @@ enum PartStoreConformance {
         #expect(ids == [veryOld, finalOld])
     }
 
-    /// A part stored after its log's aggregation, without a final part of its own, is swept as soon
-    /// as a final part would be.
+    /// Checks that a part stored after its log's aggregation, without a final part of its own, is
+    /// swept as soon as a final part would be.
     static func aggregatableLogsIncludeLateParts(_ store: any PartStore) async throws {
         let aggregated = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
         let running = try await store.findOrCreateLog(jobID: JobID(2), at: at(0))

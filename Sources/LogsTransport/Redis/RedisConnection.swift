@@ -111,8 +111,14 @@ public actor RedisConnection {
         }
     }
 
-    private func openContext() throws -> UnsafeMutablePointer<redisContext> {
-        let connectTimeout = Self.timeval(settings.connectTimeout)
+    /// Opens a socket to `endpoint` with the connect timeout, keep-alive on TCP, and the command
+    /// timeout set. The caller owns the context and frees it with `redisFree`.
+    ///
+    /// - Throws: `RedisError` with code `.connectionFailed`.
+    static func connect(
+        to endpoint: RedisEndpoint, settings: RedisConnectionPool.Settings
+    ) throws -> UnsafeMutablePointer<redisContext> {
+        let connectTimeout = timeval(settings.connectTimeout)
         let opened: UnsafeMutablePointer<redisContext>?
         switch endpoint.address {
         case .tcp(let host, let port):
@@ -124,12 +130,17 @@ public actor RedisConnection {
             throw RedisError(.connectionFailed, "hiredis could not allocate a context")
         }
         guard context.pointee.err == 0 else {
-            let error = RedisError(.connectionFailed, Self.errorText(of: context))
+            let error = RedisError(.connectionFailed, errorText(of: context))
             redisFree(context)
             throw error
         }
         if case .tcp = endpoint.address { _ = redisEnableKeepAlive(context) }
-        _ = redisSetTimeout(context, Self.timeval(settings.commandTimeout))
+        _ = redisSetTimeout(context, timeval(settings.commandTimeout))
+        return context
+    }
+
+    private func openContext() throws -> UnsafeMutablePointer<redisContext> {
+        let context = try Self.connect(to: endpoint, settings: settings)
         do {
             try authenticateAndSelect(on: context)
         } catch {

@@ -112,25 +112,8 @@ public final class RedisSubscriber: Sendable {
 
     /// Connects, authenticates and subscribes, waiting for Redis to confirm the subscription.
     private func openSubscribedContext() throws -> UnsafeMutablePointer<redisContext> {
-        let connectTimeout = RedisConnection.timeval(settings.connectTimeout)
-        let opened: UnsafeMutablePointer<redisContext>?
-        switch endpoint.address {
-        case .tcp(let host, let port):
-            opened = redisConnectWithTimeout(host, Int32(port), connectTimeout)
-        case .unixSocket(let path):
-            opened = redisConnectUnixWithTimeout(path, connectTimeout)
-        }
-        guard let context = opened else {
-            throw RedisError(.connectionFailed, "hiredis could not allocate a context")
-        }
-        guard context.pointee.err == 0 else {
-            let error = RedisError(.connectionFailed, RedisConnection.errorText(of: context))
-            redisFree(context)
-            throw error
-        }
+        let context = try RedisConnection.connect(to: endpoint, settings: settings)
         do {
-            if case .tcp = endpoint.address { _ = redisEnableKeepAlive(context) }
-            _ = redisSetTimeout(context, RedisConnection.timeval(settings.commandTimeout))
             try authenticateAndSubscribe(context)
             return context
         } catch {

@@ -95,7 +95,7 @@ final class ChildProcess: @unchecked Sendable {
         return process
     }
 
-    /// The `travis-logs` executable that `swift build --build-tests` puts beside the test bundle.
+    /// Returns the `travis-logs` executable that `swift build --build-tests` puts beside the test bundle.
     static func executableURL() throws -> URL {
         let candidates = [
             Bundle.main.bundleURL.appendingPathComponent("travis-logs"),

@@ -12,7 +12,7 @@ extension EndToEndSystem {
         var rowCount: Int
     }
 
-    /// The job's `logs` rows folded into one value, or nil when it has none.
+    /// Returns the job's `logs` rows folded into one value, or nil when it has none.
     func logRow(jobID: Int64) async throws -> LogRow? {
         let rows = try await sql(
             """
@@ -25,7 +25,7 @@ extension EndToEndSystem {
             rowCount: rows.count)
     }
 
-    /// The number of `log_parts` rows of a job's logs.
+    /// Returns the number of `log_parts` rows of a job's logs.
     func partCount(jobID: Int64) async throws -> Int {
         let rows = try await sql(
             "SELECT count(*) FROM log_parts WHERE log_id IN (SELECT id FROM logs WHERE job_id = \(jobID))")

@@ -52,7 +52,7 @@ enum Corpus {
         return URL(fileURLWithPath: path, isDirectory: true)
     }
 
-    /// The corpus's `.log` files by name.
+    /// Returns the corpus's `.log` files, sorted by name.
     static func files() throws -> [URL] {
         guard let directory else {
             throw EndToEndError("LOGS_CORPUS_DIR is unset or not a directory; set it to the log corpus path")
