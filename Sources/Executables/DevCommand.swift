@@ -40,7 +40,14 @@ enum DevCommand {
             pipeline: pipeline, settings: LogsAPI.Settings(version: CommandLineTool.version))
         let server = HTTPServer(
             router: api.makeRouter(), configuration: configuration, logger: pipeline.logger, metrics: pipeline.metrics)
-        ProcessSupport.logStart(pipeline.logger, process: "dev", configuration: pipeline.configuration)
+        // Dev listens on its own default address and keeps everything in SQLite, so the start line
+        // shows those in place of the configuration's BIND_ADDRESS default and DATABASE_URL.
+        ProcessSupport.logStart(
+            pipeline.logger, process: "dev", configuration: pipeline.configuration,
+            overrides: [
+                "bind_address": "\(configuration.bindAddress)", "port": "\(configuration.port)",
+                "database_url": "not used: SQLite at \(dev.directory.appendingPathComponent("logs.sqlite3").path)",
+            ])
         let drain: LogDrain?
         do {
             drain = try dev.makeDrain()

@@ -8,10 +8,13 @@ import LogsHTTP
 /// waiting for SIGTERM or SIGINT.
 enum ProcessSupport {
     /// Logs the start of a process with its version and effective settings, secrets masked.
-    static func logStart(_ logger: Logger, process: String, configuration: LogsConfiguration) {
-        logger.info(
-            "\(process) starting",
-            metadata: StartupReport.metadata(version: CommandLineTool.version, configuration: configuration))
+    /// Logs the start line of `process`, with `overrides` in place of settings the process does not
+    /// take from the configuration.
+    static func logStart(
+        _ logger: Logger, process: String, configuration: LogsConfiguration, overrides: Logger.Metadata = [:]
+    ) {
+        let metadata = StartupReport.metadata(version: CommandLineTool.version, configuration: configuration)
+        logger.info("\(process) starting", metadata: metadata.merging(overrides) { $1 })
     }
 
     /// Returns the address that servers of this process listen on: `BIND_ADDRESS` when set, else

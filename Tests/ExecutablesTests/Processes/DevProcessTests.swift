@@ -91,8 +91,12 @@ struct DevProcessTests {
         #expect(withoutToken.status == 403)
         #expect(status == 0)
         #expect(!dev.errorOutput.contains(generated), "the token appears in the log")
-        #expect(dev.errorOutput.contains("dev starting"))
         #expect(dev.errorOutput.contains("dev stopped"))
+        let startLine = try #require(dev.errorOutput.split(separator: "\n").first { $0.contains("dev starting") })
+        #expect(startLine.contains("bind_address=127.0.0.1"))
+        #expect(startLine.contains("port=\(port)"))
+        #expect(startLine.contains("SQLite at"))
+        #expect(!startLine.contains("postgres://"))
     }
 
     @Test("second dev on one directory exits 2")
