@@ -60,7 +60,7 @@ struct LiveStreamExampleTests {
     func resumesAfterRestart() async throws {
         let executable = try #require(
             LiveStreamExample.executable, "run swift build --package-path Examples/LiveStream")
-        let port = try WebProcess.freePort()
+        let port = try freeLoopbackPort()
         var configuration = LogsConfiguration.defaults
         configuration.authToken = InProcessWebServer.authToken
         let pipeline = Pipeline.inMemory(

@@ -31,7 +31,7 @@ struct SendCommandTests {
             pool = RedisConnectionPool(
                 endpoint: try RedisEndpoint(url: try TestEnvironment.require("REDIS_URL")), logger: logger)
             queue = RedisJobQueue(pool: pool, namespace: namespace, logger: logger)
-            port = try WebProcess.freePort()
+            port = try freeLoopbackPort()
             try await startWeb()
         }
 

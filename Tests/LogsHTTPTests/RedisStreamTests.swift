@@ -2,6 +2,7 @@ import Foundation
 import LogsCore
 import LogsHTTP
 import LogsTransport
+import TestSupport
 import Testing
 
 /// The stream endpoint fed by Redis pub/sub: parts forwarded by one pipeline reach the stream

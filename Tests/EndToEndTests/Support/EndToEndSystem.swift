@@ -104,7 +104,7 @@ final class EndToEndSystem: @unchecked Sendable {
         jwtPrivateKey = workDirectory.appendingPathComponent("jwt.pem")
         let publicKey = try await Self.makeKeyPair(privateKey: jwtPrivateKey)
         pusher = try await PusherTestServer.start()
-        let port = try Self.freePort()
+        let port = try freeLoopbackPort()
         webURL = "http://127.0.0.1:\(port)"
 
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TRAVIS_") }
@@ -277,23 +277,6 @@ final class EndToEndSystem: @unchecked Sendable {
             "openssl", ["pkey", "-in", privateKey.path, "-pubout", "-out", publicKey.path])
         guard exported.status == 0 else { throw EndToEndError("openssl pkey failed: \(exported.output)") }
         return try String(contentsOf: publicKey, encoding: .utf8)
-    }
-
-    private static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        guard bound else { throw EndToEndError("no free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

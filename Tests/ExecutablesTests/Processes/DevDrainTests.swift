@@ -1,6 +1,7 @@
 import Foundation
 import LogsCore
 import LogsTransport
+import TestSupport
 import Testing
 
 /// `travis-logs dev` with `RABBITMQ_URL` set, where the drain joins the process and consumes the

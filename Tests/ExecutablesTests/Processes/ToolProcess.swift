@@ -81,24 +81,6 @@ func eventually(within timeout: Duration, _ condition: () async throws -> Bool) 
     return try await condition()
 }
 
-/// Returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freeLoopbackPort() throws -> Int {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-            bind(socket, generic, length) == 0 && getsockname(socket, generic, &length) == 0
-        }
-    }
-    try #require(bound, "could not bind a loopback socket")
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 /// Sends one HTTP request and returns the status and body.
 func httpRequest(
     _ method: String, _ url: String, token: String? = nil, body: String? = nil

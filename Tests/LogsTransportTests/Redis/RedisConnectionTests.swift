@@ -1,5 +1,6 @@
 import Foundation
 import LogsCore
+import TestSupport
 import Testing
 
 @testable import LogsTransport
@@ -127,7 +128,7 @@ struct RedisConnectionTests {
     func unreachableServerLogsOnce() async throws {
         let recorder = RecordingLogHandler()
         let logger = Logger(label: "test", factory: { _ in recorder })
-        let endpoint = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: try Self.closedPort()))
+        let endpoint = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: try freeLoopbackPort()))
         let settings = RedisConnectionPool.Settings(
             size: 3, reconnectInitialDelay: .milliseconds(300), reconnectMaximumDelay: .seconds(1))
         let pool = RedisConnectionPool(endpoint: endpoint, settings: settings, logger: logger)
@@ -149,20 +150,5 @@ struct RedisConnectionTests {
         #expect(attempts.map { "\($0)" } == (1...max(1, attempts.count)).map(String.init))
         #expect(attempts.count < 4)
         #expect(started.duration(to: .now) >= .milliseconds(250))
-    }
-
-    /// A loopback port with nothing listening, found by binding and closing a socket.
-    static func closedPort() throws -> Int {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [
-            "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 }

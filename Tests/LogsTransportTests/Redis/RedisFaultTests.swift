@@ -1,5 +1,6 @@
 import Foundation
 import LogsCore
+import TestSupport
 import Testing
 
 @testable import LogsTransport
@@ -57,7 +58,7 @@ struct RedisFaultTests {
 
     @Test("Redis restart: worker waits and reconnects")
     func redisRestartWorkerReconnects() async throws {
-        let server = try PrivateRedisServer()
+        let server = try RestartableRedisServer()
         defer { server.stop() }
         let pool = RedisConnectionPool(
             endpoint: try RedisEndpoint(url: server.url), settings: .init(size: 2), logger: Logger(label: "test"))
@@ -96,71 +97,5 @@ struct RedisFaultTests {
         #expect(lines.filter { $0.contains("reconnected to Redis") }.count == 1)
         let fetchFailures = lines.filter { $0.contains("fetching jobs failed") }.count
         #expect(fetchFailures <= 4, "logged \(fetchFailures) fetch failures")
-    }
-}
-
-/// A redis-server of a test's own, which the test may stop and start again on the same port.
-final class PrivateRedisServer {
-    let port: Int
-    let directory: URL
-    private var process: Process?
-
-    var url: String { "redis://127.0.0.1:\(port)/0" }
-
-    init() throws {
-        port = try RedisConnectionTests.closedPort()
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try start()
-    }
-
-    deinit {
-        stop()
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        process.arguments = [
-            "--bind", "127.0.0.1", "--port", String(port), "--dir", directory.path, "--save", "", "--appendonly", "no",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        for _ in 0..<100 {
-            let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(socket) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            if connected == 0 { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        Issue.record("redis-server did not listen on port \(port) within 5 s")
-    }
-
-    /// Stops the server with `SHUTDOWN NOSAVE`.
-    ///
-    /// NOTE: SIGTERM does not work here: a child started by Foundation's `Process` on Linux
-    /// (Swift 6.3) begins with most signals blocked, so redis-server never receives it.
-    func stop() {
-        guard let process, process.isRunning else { return }
-        let client = Process()
-        client.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
-        client.arguments = ["-p", String(port), "SHUTDOWN", "NOSAVE"]
-        client.standardOutput = FileHandle.nullDevice
-        client.standardError = FileHandle.nullDevice
-        try? client.run()
-        client.waitUntilExit()
-        process.waitUntilExit()
-        self.process = nil
     }
 }

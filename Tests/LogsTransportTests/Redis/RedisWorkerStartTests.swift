@@ -1,5 +1,6 @@
 import Foundation
 import LogsCore
+import TestSupport
 import Testing
 
 @testable import LogsTransport
@@ -13,7 +14,7 @@ struct RedisWorkerStartTests {
     func unreachableRedisLogsEachRetryOnce() async throws {
         let recorder = RecordingLogHandler()
         let logger = Logger(label: "test", factory: { _ in recorder })
-        let endpoint = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: try RedisConnectionTests.closedPort()))
+        let endpoint = RedisEndpoint(address: .tcp(host: "127.0.0.1", port: try freeLoopbackPort()))
         let settings = RedisConnectionPool.Settings(
             size: 2, reconnectInitialDelay: .milliseconds(20), reconnectMaximumDelay: .milliseconds(80))
         let pool = RedisConnectionPool(endpoint: endpoint, settings: settings, logger: logger)

@@ -1,17 +1,16 @@
 import Foundation
-import Testing
 
 /// A redis-server of one test's own on a loopback port, which the test may stop and start again on
 /// the same port to play a Redis restart.
-final class RestartableRedisServer {
-    let port: Int
-    let directory: URL
+public final class RestartableRedisServer {
+    public let port: Int
+    public let directory: URL
     private var process: Process?
 
-    var url: String { "redis://127.0.0.1:\(port)/0" }
+    public var url: String { "redis://127.0.0.1:\(port)/0" }
 
-    init() throws {
-        port = try Self.freePort()
+    public init() throws {
+        port = try freeLoopbackPort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try start()
@@ -23,7 +22,7 @@ final class RestartableRedisServer {
     }
 
     /// Starts redis-server and waits until it accepts connections.
-    func start() throws {
+    public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
         process.arguments = [
@@ -37,14 +36,14 @@ final class RestartableRedisServer {
             if redisCLI(["PING"]) == 0 { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        Issue.record("redis-server did not answer PING on port \(port) within 5 s")
+        throw RedisServerError(description: "redis-server did not answer PING on port \(port) within 5 s")
     }
 
     /// Stops the server with `SHUTDOWN NOSAVE` and waits for it to exit.
     ///
     /// `SHUTDOWN` and not SIGTERM, because a child started by Foundation's `Process` on Linux
     /// (Swift 6.3) begins with most signals blocked.
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         _ = redisCLI(["SHUTDOWN", "NOSAVE"])
         process.waitUntilExit()
@@ -62,19 +61,9 @@ final class RestartableRedisServer {
         client.waitUntilExit()
         return client.terminationStatus
     }
+}
 
-    /// Returns a loopback port with nothing listening, found by binding port 0 and closing the socket.
-    private static func freePort() throws -> Int {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [
-            "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return try #require(Int(text.trimmingCharacters(in: .whitespacesAndNewlines)))
-    }
+/// A failure to start the redis-server of a test.
+public struct RedisServerError: Error, CustomStringConvertible {
+    public let description: String
 }
