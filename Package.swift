@@ -72,7 +72,8 @@ let package = Package(
 
         .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
         // Helpers for tests that start local Python servers and oracles; used by test targets only.
-        .target(name: "TestSupport", dependencies: ["LogsCore", "CurlClient"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["LogsCore", "LogsStorage", "CurlClient"], path: "Tests/TestSupport"),
         .testTarget(name: "CurlClientTests", dependencies: ["LogsCore", "CurlClient", "TestSupport"]),
         .testTarget(name: "LogsStorageTests", dependencies: ["LogsCore", "LogsStorage", "CurlClient", "TestSupport"]),
         // Pushes and takes no-op jobs through RedisJobQueue; script/bench/redis-queue runs it.

@@ -37,7 +37,7 @@ final class Resources: @unchecked Sendable {
     func createDatabase() async throws -> String {
         let admin = try TestEnvironment.require("DATABASE_URL")
         let name = "travis_logs_e2e_\(suffix)"
-        try await Self.execute("CREATE DATABASE \(name)", on: admin)
+        try await PostgresTestSQL.execute("CREATE DATABASE \(name)", on: admin)
         databaseName = name
         let url = Self.replacingPath(of: admin, with: "/" + name)
         let target = "db:pg://" + url.replacingOccurrences(of: "postgres://", with: "")
@@ -71,7 +71,7 @@ final class Resources: @unchecked Sendable {
     /// Creates a bucket with boto3, so the archive is checked by another S3 client.
     func createBucket() async throws -> String {
         let name = "travis-logs-e2e-\(suffix)"
-        _ = try await PythonProcess.run(Self.bucketScript, arguments: ["create", name])
+        try await Boto3Bucket.create(name)
         bucket = name
         return name
     }
@@ -79,7 +79,7 @@ final class Resources: @unchecked Sendable {
     /// Overwrites an object with boto3, bypassing the archive, as a faulty S3 or an operator might.
     func putObject(key: String, content: Data) async throws {
         let bucket = try #require(self.bucket, "no bucket was created")
-        _ = try await PythonProcess.run(Self.bucketScript, arguments: ["put", bucket, key], input: content)
+        try await Boto3Bucket.putObject(bucket, key: key, content: content)
     }
 
     /// Returns the S3 settings of the services, with `bucket`.
@@ -93,7 +93,7 @@ final class Resources: @unchecked Sendable {
     func remove() async {
         if let databaseName, let admin = TestEnvironment.value("DATABASE_URL") {
             await report("dropping \(databaseName)") {
-                try await Self.execute("DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)", on: admin)
+                try await PostgresTestSQL.execute("DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)", on: admin)
             }
         }
         if let vhost, let url = TestEnvironment.value("RABBITMQ_URL") {
@@ -103,7 +103,7 @@ final class Resources: @unchecked Sendable {
         }
         if let bucket {
             await report("deleting bucket \(bucket)") {
-                _ = try await PythonProcess.run(Self.bucketScript, arguments: ["delete", bucket])
+                try await Boto3Bucket.delete(bucket)
             }
         }
     }
@@ -126,17 +126,6 @@ final class Resources: @unchecked Sendable {
         }
     }
 
-    private static func execute(_ sql: String, on url: String) async throws {
-        let client = PostgresClient(configuration: PostgresConfiguration(url: url, maximumConnections: 1))
-        do {
-            _ = try await client.withConnection { connection in try connection.execute(sql, name: "e2e_admin") }
-            await client.close()
-        } catch {
-            await client.close()
-            throw error
-        }
-    }
-
     private static func replacingPath(of url: String, with path: String) -> String {
         guard var components = URLComponents(string: url) else { return url }
         components.percentEncodedPath = path
@@ -151,27 +140,4 @@ final class Resources: @unchecked Sendable {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-
-    private static let bucketScript = #"""
-        import os, sys
-        import boto3
-        from botocore.config import Config
-
-        action, bucket = sys.argv[1], sys.argv[2]
-        s3 = boto3.client(
-            "s3", endpoint_url=os.environ["TRAVIS_S3_ENDPOINT"],
-            aws_access_key_id=os.environ["TRAVIS_S3_ACCESS_KEY_ID"],
-            aws_secret_access_key=os.environ["TRAVIS_S3_SECRET_ACCESS_KEY"],
-            region_name=os.environ.get("TRAVIS_S3_REGION", "us-east-1"),
-            config=Config(s3={"addressing_style": "path"}))
-        if action == "create":
-            s3.create_bucket(Bucket=bucket)
-        elif action == "put":
-            s3.put_object(Bucket=bucket, Key=sys.argv[3], Body=sys.stdin.buffer.read(), ContentType="text/plain")
-        else:
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-                for item in page.get("Contents", []):
-                    s3.delete_object(Bucket=bucket, Key=item["Key"])
-            s3.delete_bucket(Bucket=bucket)
-        """#
 }

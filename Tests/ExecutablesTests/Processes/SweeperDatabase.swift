@@ -17,10 +17,11 @@ struct SweeperDatabase {
     static func create() async throws -> SweeperDatabase {
         let adminURL = try TestEnvironment.require("DATABASE_URL")
         let name = "travis_logs_sweeper_\(UUID().uuidString.prefix(8).lowercased())"
-        try await execute("CREATE DATABASE \(name)", on: adminURL)
-        let database = SweeperDatabase(name: name, url: replacingDatabase(of: adminURL, with: name), adminURL: adminURL)
+        try await PostgresTestSQL.execute("CREATE DATABASE \(name)", on: adminURL)
+        let database = SweeperDatabase(
+            name: name, url: PostgresTestSQL.url(adminURL, database: name), adminURL: adminURL)
         // Timestamps are UTC without a zone, as the schema in db/ stores them.
-        try await execute(
+        try await PostgresTestSQL.execute(
             """
             CREATE TABLE logs (id integer PRIMARY KEY, aggregated_at timestamp without time zone);
             INSERT INTO logs (id) VALUES (\(missedLogID)), (\(recentLogID));
@@ -37,30 +38,11 @@ struct SweeperDatabase {
     }
 
     func drop() async throws {
-        try await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: adminURL)
+        try await PostgresTestSQL.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: adminURL)
     }
 
     /// Returns the password inside a URL, so that a test can check it is not logged.
     static func password(of url: String) -> String? {
         URLComponents(string: url)?.password.flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    private static func replacingDatabase(of url: String, with name: String) -> String {
-        guard var components = URLComponents(string: url) else { return url }
-        components.path = "/" + name
-        return components.string ?? url
-    }
-
-    private static func execute(_ sql: String, on url: String) async throws {
-        let client = PostgresClient(configuration: PostgresConfiguration(url: url, maximumConnections: 1))
-        do {
-            _ = try await client.withConnection { connection in
-                try connection.execute(sql, name: "test_sql")
-            }
-        } catch {
-            await client.close()
-            throw error
-        }
-        await client.close()
     }
 }

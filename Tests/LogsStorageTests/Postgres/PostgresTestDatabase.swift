@@ -58,17 +58,7 @@ struct PostgresTestDatabase: Sendable {
     /// Runs SQL on a one-off connection to `url`.
     @discardableResult
     static func execute(_ sql: String, on url: String) async throws -> PostgresRows {
-        let client = PostgresClient(configuration: PostgresConfiguration(url: url, maximumConnections: 1))
-        do {
-            let rows = try await client.withConnection { connection in
-                try connection.execute(sql, name: "test_sql")
-            }
-            await client.close()
-            return rows
-        } catch {
-            await client.close()
-            throw error
-        }
+        try await PostgresTestSQL.execute(sql, on: url)
     }
 
     /// Runs SQL on this database.

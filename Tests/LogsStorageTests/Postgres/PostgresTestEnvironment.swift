@@ -1,5 +1,6 @@
 import Foundation
 import LogsStorage
+import TestSupport
 import Testing
 
 /// The PostgreSQL server the tests use, from `DATABASE_URL` (and `PGBOUNCER_URL` for PgBouncer).
@@ -36,9 +37,7 @@ enum PostgresTestEnvironment {
 
     /// Returns `url` with its database name replaced.
     static func url(_ url: String, database: String) -> String {
-        guard var components = URLComponents(string: url) else { return url }
-        components.path = "/" + database
-        return components.string ?? url
+        PostgresTestSQL.url(url, database: database)
     }
 
     /// Returns the sqitch target for a `postgres://` URL.

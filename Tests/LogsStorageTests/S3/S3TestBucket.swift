@@ -22,53 +22,23 @@ struct S3TestBucket {
         var settings = configuration.s3
         settings.bucket = "travis-logs-test-" + UUID().uuidString.lowercased().prefix(13)
         let bucket = S3TestBucket(settings: settings)
-        try await bucket.boto3("create")
+        try await Boto3Bucket.create(settings.bucketName)
         do {
             try await body(bucket)
         } catch {
-            _ = try? await bucket.boto3("delete")
+            try? await Boto3Bucket.delete(settings.bucketName)
             throw error
         }
-        try await bucket.boto3("delete")
+        try await Boto3Bucket.delete(settings.bucketName)
     }
 
     /// Returns the object's `Content-Type` as boto3 reads it.
     func contentType(ofKey key: String) async throws -> String {
-        String(decoding: try await boto3("content-type", key), as: UTF8.self).trimmingCharacters(
-            in: .whitespacesAndNewlines)
+        try await Boto3Bucket.contentType(settings.bucketName, key: key)
     }
 
     /// Overwrites an object with boto3, bypassing the archive.
     func putObject(key: String, content: Data) async throws {
-        try await boto3("put", key, input: content)
+        try await Boto3Bucket.putObject(settings.bucketName, key: key, content: content)
     }
-
-    @discardableResult
-    private func boto3(_ action: String, _ key: String = "", input: Data = Data()) async throws -> Data {
-        try await PythonProcess.run(Self.script, arguments: [action, settings.bucketName, key], input: input)
-    }
-
-    private static let script = #"""
-        import os, sys
-        import boto3
-        from botocore.config import Config
-
-        action, bucket, key = sys.argv[1:4]
-        s3 = boto3.client(
-            "s3", endpoint_url=os.environ["TRAVIS_S3_ENDPOINT"],
-            aws_access_key_id=os.environ["TRAVIS_S3_ACCESS_KEY_ID"],
-            aws_secret_access_key=os.environ["TRAVIS_S3_SECRET_ACCESS_KEY"],
-            region_name=os.environ.get("TRAVIS_S3_REGION", "us-east-1"),
-            config=Config(s3={"addressing_style": "path"}))
-        if action == "create":
-            s3.create_bucket(Bucket=bucket)
-        elif action == "delete":
-            for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-                s3.delete_object(Bucket=bucket, Key=item["Key"])
-            s3.delete_bucket(Bucket=bucket)
-        elif action == "content-type":
-            print(s3.head_object(Bucket=bucket, Key=key)["ContentType"])
-        elif action == "put":
-            s3.put_object(Bucket=bucket, Key=key, Body=sys.stdin.buffer.read(), ContentType="text/plain")
-        """#
 }
