@@ -59,8 +59,14 @@ public struct Job: Sendable, Hashable {
     /// `aggregate` and `timing_info` jobs are unique per argument while queued, as the original's
     /// `unique: :until_and_while_executing` makes them.
     public var uniqueKey: String? {
-        guard JobPayload.uniqueClassNames.contains(className) else { return nil }
+        guard isUnique else { return nil }
         return "\(queue):\(className):\(JSONValue.array(args).jsonString())"
+    }
+
+    /// Whether the job's class allows at most one queued copy per argument list, so that the job
+    /// has a `uniqueKey`.
+    public var isUnique: Bool {
+        JobPayload.uniqueClassNames.contains(className)
     }
 
     /// The largest number of retries this job allows.

@@ -11,7 +11,7 @@ import LogsCore
 ///   `\u00xx` with lower-case hex digits for the rest), everything else written as UTF-8;
 /// - a double as its `description` without a trailing `.0`, and `null` when it is not finite.
 struct JSONValueWriter {
-    private(set) var bytes: [UInt8] = []
+    var bytes: [UInt8] = []
 
     init(reservingCapacity capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
@@ -43,7 +43,7 @@ struct JSONValueWriter {
         }
     }
 
-    private mutating func writeDouble(_ number: Double) {
+    mutating func writeDouble(_ number: Double) {
         guard number.isFinite else {
             append("null")
             return
@@ -53,7 +53,7 @@ struct JSONValueWriter {
         append(text)
     }
 
-    private mutating func writeArray(_ elements: [JSONValue]) {
+    mutating func writeArray(_ elements: [JSONValue]) {
         bytes.append(UInt8(ascii: "["))
         for (index, element) in elements.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
@@ -76,7 +76,7 @@ struct JSONValueWriter {
         bytes.append(UInt8(ascii: "}"))
     }
 
-    private mutating func writeString(_ text: String) {
+    mutating func writeString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
@@ -97,7 +97,7 @@ struct JSONValueWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private mutating func append(_ text: String) {
+    mutating func append(_ text: String) {
         bytes.append(contentsOf: text.utf8)
     }
 

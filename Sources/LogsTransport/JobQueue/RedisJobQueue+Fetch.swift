@@ -11,6 +11,7 @@ extension RedisJobQueue {
     public func reserve(from queues: [WeightedQueue], timeout: Duration) async throws -> ReservedJob? {
         guard !queues.isEmpty else { return nil }
         try await startIfNeeded()
+        state.withLock { $0.lastReservedQueues = queues }
         let deadline = ContinuousClock.now + timeout
         var blockingIndex = 0
         while true {
@@ -31,30 +32,43 @@ extension RedisJobQueue {
     }
 
     /// Takes a prefetched job or, when none of `order`'s queues has one, up to
-    /// `Settings.prefetch` jobs in one round trip, keeping all but the first for later calls.
+    /// `Settings.prefetch` jobs with one script call, keeping all but the first for later calls.
+    /// The call shares its round trip with concurrent fetches and acknowledgements.
     private func fetchFirst(of order: [String]) async throws -> ReservedJob? {
         while true {
             if let payload = takePrefetched(from: order) {
                 if let reserved = try await reserved(payload) { return reserved }
                 continue
             }
-            let reply = try await pool.evaluate(
-                RedisQueueScripts.fetch, keys: [keys.inProgress(identity)] + order.map(keys.queue),
-                arguments: [String(max(1, settings.prefetch))])
-            let parts = reply.arrayValue ?? []
-            var taken: [(queue: String, payload: String)] = []
-            for index in stride(from: 0, to: parts.count - 1, by: 2) {
-                guard let position = parts[index].integerValue, order.indices.contains(Int(position) - 1),
-                    let payload = parts[index + 1].stringValue
-                else { continue }
-                taken.append((order[Int(position) - 1], payload))
-            }
+            let command = fetchCommand(order)
+            let reply = try RedisConnection.checked(try await batcher.send(command), command: command.name)
+            let taken = Self.takenJobs(from: reply, order: order)
             guard let first = taken.first else { return nil }
             if taken.count > 1 {
                 state.withLock { $0.prefetched.append(contentsOf: taken.dropFirst()) }
             }
             if let reserved = try await reserved(first.payload) { return reserved }
         }
+    }
+
+    /// Returns the fetch script call that takes up to `Settings.prefetch` jobs from `order`'s queues.
+    func fetchCommand(_ order: [String]) -> RedisCommand {
+        .evaluate(
+            RedisQueueScripts.fetch, keys: [keys.inProgress(identity)] + order.map(keys.queue),
+            arguments: [String(max(1, settings.prefetch))])
+    }
+
+    /// Reads the fetch script's `{queue index, job, ...}` reply into queue names and payloads.
+    static func takenJobs(from reply: RedisReply, order: [String]) -> [(queue: String, payload: String)] {
+        let parts = reply.arrayValue ?? []
+        var taken: [(queue: String, payload: String)] = []
+        for index in stride(from: 0, to: parts.count - 1, by: 2) {
+            guard let position = parts[index].integerValue, order.indices.contains(Int(position) - 1),
+                let payload = parts[index + 1].stringValue
+            else { continue }
+            taken.append((order[Int(position) - 1], payload))
+        }
+        return taken
     }
 
     private func takePrefetched(from order: [String]) -> String? {
@@ -83,8 +97,9 @@ extension RedisJobQueue {
             try await bury(payload: payload, as: payload)
             return nil
         }
-        if let uniqueKey = job.uniqueKey {
-            _ = try await pool.send("DEL", keys.unique(uniqueKey))
+        if let uniqueKey = SidekiqJobJSON.uniqueKey(of: job) {
+            let command = RedisCommand("DEL", keys.unique(uniqueKey))
+            _ = try RedisConnection.checked(try await batcher.send(command), command: command.name)
         }
         return ReservedJob(job: job, payload: payload)
     }
@@ -93,6 +108,7 @@ extension RedisJobQueue {
     /// Sidekiq's weighted fetch does: every name is repeated `weight` times, shuffled, and
     /// only its first place is kept.
     static func fetchOrder(_ queues: [WeightedQueue]) -> [String] {
+        if queues.count == 1 { return [queues[0].name] }
         var tickets: [String] = []
         for queue in queues {
             tickets.append(contentsOf: repeatElement(queue.name, count: max(1, queue.weight)))

@@ -11,7 +11,20 @@ import LogsCore
 enum SidekiqJobJSON {
     /// Returns the job's JSON, the same bytes as `Job.jsonData()`.
     static func payload(of job: Job) -> String {
-        JSONValueWriter.string(of: job.jsonValue)
+        var writer = JSONValueWriter()
+        if job.otherFields.isEmpty {
+            writer.writeKnownFields(of: job)
+        } else {
+            writer.write(job.jsonValue)
+        }
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// Returns `job.uniqueKey`, the same text, with the arguments written by `JSONValueWriter`
+    /// instead of Foundation's encoder.
+    static func uniqueKey(of job: Job) -> String? {
+        guard job.isUnique else { return nil }
+        return "\(job.queue):\(job.className):\(JSONValueWriter.string(of: .array(job.args)))"
     }
 
     /// Reads a job from its JSON.

@@ -16,9 +16,11 @@ struct RedisJobQueueTests {
     func makeQueue(identity: String = RedisJobQueue.Settings.makeIdentity(), processTimeout: Duration = .seconds(60))
         -> RedisJobQueue
     {
+        // These tests check the in-progress list after each step, so an acknowledgement takes no
+        // next job here; "acknowledgement fetches next job" covers that.
         let settings = RedisJobQueue.Settings(
             identity: identity, processTimeout: processTimeout, promotionInterval: .zero, recoveryInterval: .zero,
-            maximumBlock: .milliseconds(400))
+            maximumBlock: .milliseconds(400), fetchesOnAcknowledge: false)
         return RedisJobQueue(pool: pool, namespace: namespace, settings: settings, logger: Logger(label: "test"))
     }
 
@@ -284,6 +286,36 @@ struct RedisJobQueueTests {
         try await queue.close()
         #expect(try await queue.inProgressPayloads().isEmpty)
         #expect(try await queue.jobs(in: "archive").map(\.jid) == jobs.dropFirst().map(\.jid))
+        try await cleanUp()
+    }
+
+    @Test("acknowledgement fetches next job")
+    func acknowledgementFetchesNextJob() async throws {
+        let settings = RedisJobQueue.Settings(promotionInterval: .zero, recoveryInterval: .zero)
+        #expect(settings.fetchesOnAcknowledge)
+        let queue = RedisJobQueue(pool: pool, namespace: namespace, settings: settings, logger: Logger(label: "test"))
+        let jobs = (1...3).map { Self.archiveJob($0) }
+        try await queue.push(jobs)
+
+        let first = try #require(try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero))
+        #expect(first.job.jid == jobs[0].jid)
+        try await queue.acknowledge(first)
+        let afterFirst = try await queue.inProgressPayloads()
+        #expect(afterFirst.count == 1)
+        #expect(!afterFirst.contains(first.payload))
+        #expect(try await queue.size(of: "archive") == 1)
+
+        let second = try #require(try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero))
+        #expect(second.job.jid == jobs[1].jid)
+        #expect(try await queue.inProgressPayloads() == [second.payload])
+        try await queue.acknowledge(second)
+        #expect(try await queue.size(of: "archive") == 0)
+        #expect(try await queue.inProgressPayloads().count == 1)
+
+        // No reserve follows, so close() pushes the job the last acknowledgement took back.
+        try await queue.close()
+        #expect(try await queue.inProgressPayloads().isEmpty)
+        #expect(try await queue.jobs(in: "archive").map(\.jid) == [jobs[2].jid])
         try await cleanUp()
     }
 

@@ -86,6 +86,9 @@ struct SidekiqJobJSONTests {
         if Bool.random(using: &generator) { job.enqueuedAt = randomDouble(&generator) }
         if Bool.random(using: &generator) { job.retryCount = Int(randomInteger(&generator)) }
         if Bool.random(using: &generator) { job.errorMessage = randomString(&generator) }
+        if Bool.random(using: &generator) { job.errorClass = randomString(&generator) }
+        if Bool.random(using: &generator) { job.failedAt = randomDouble(&generator) }
+        if Bool.random(using: &generator) { job.retriedAt = randomDouble(&generator) }
         if Bool.random(using: &generator) { job.otherFields[randomString(&generator)] = randomValue(&generator) }
         return job
     }
@@ -201,6 +204,17 @@ struct SidekiqJobJSONTests {
         for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22]] {
             #expect(bytes.withUnsafeBufferPointer { JSONValueReader.read($0) } == nil)
             #expect(throws: LogsError.self) { try JSONValue(parsing: Data(bytes)) }
+        }
+    }
+
+    @Test("unique key matches Foundation's")
+    func uniqueKeyMatchesFoundation() {
+        var generator = SeededGenerator(state: 3)
+        for index in 0..<1000 {
+            var job = Self.randomJob(&generator)
+            if index.isMultiple(of: 2) { job.className = JobPayload.ClassName.aggregate }
+            #expect(SidekiqJobJSON.uniqueKey(of: job) == job.uniqueKey)
+            #expect((job.uniqueKey != nil) == index.isMultiple(of: 2))
         }
     }
 
