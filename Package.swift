@@ -88,6 +88,12 @@ let package = Package(
             dependencies: ["LogsCore", "LogsTransport"],
             path: "Benchmarks/DrainBenchmark"
         ),
+        // The AMQP publishers, the consume floor and the Pusher stand-in that script/bench/system runs.
+        .executableTarget(
+            name: "SystemBenchmark",
+            dependencies: ["LogsTransport", "TestSupport"],
+            path: "Benchmarks/SystemBenchmark"
+        ),
         // A worker process on in-memory storage that the fault tests kill and restart.
         .executableTarget(
             name: "RedisWorkerFixture",

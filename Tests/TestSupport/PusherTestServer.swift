@@ -3,7 +3,8 @@ import Foundation
 /// A local stand-in for Pusher's HTTP API that checks request signatures with the official `pusher`
 /// library's `sign`, the way Pusher does, and records accepted requests.
 ///
-/// `GET /_received` returns the accepted requests as JSON (`[{"path", "body"}]`).
+/// `GET /_received` returns the accepted requests as JSON (`[{"path", "body", "received_at"}]`), where
+/// `received_at` is the wall-clock time of arrival in seconds since 1970.
 /// `POST /_control` with `{"status": S, "count": N}` makes the next N event requests return status S.
 /// A request with a bad key, body MD5, timestamp or signature gets 401 with the reason.
 public enum PusherTestServer {
@@ -44,6 +45,7 @@ public enum PusherTestServer {
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                received_at = time.time()
                 path, _, query = self.path.partition("?")
                 if path == "/_control":
                     with lock:
@@ -71,7 +73,7 @@ public enum PusherTestServer {
                 if self.headers.get("Content-Type") != "application/json":
                     return self.reply(415, "Content-Type must be application/json")
                 with lock:
-                    received.append({"path": path, "body": json.loads(body)})
+                    received.append({"path": path, "body": json.loads(body), "received_at": received_at})
                 self.reply(200, "{}")
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
