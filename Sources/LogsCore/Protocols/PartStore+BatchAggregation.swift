@@ -16,6 +16,8 @@ public struct AggregationRequest: Sendable, Hashable {
 /// the error that left that log unchanged.
 public typealias AggregationResult = Result<AggregationOutcome?, LogsError>
 
+// NOTE: `Aggregator` and the aggregate jobs still aggregate one log per call, so in production
+// only the single-log path runs. Only the PostgreSQL benchmark calls the batch path so far.
 extension PartStore {
     public func aggregate(_ requests: [AggregationRequest], at date: Date) async throws -> [AggregationResult] {
         var results: [LogID: AggregationResult] = [:]
