@@ -42,6 +42,9 @@ struct PostgresBenchmark {
 
         let copySeconds = try await time { try await insertThroughStore(parts, store: store, at: now) }
         let batchedAggregation = try await measure { try await aggregateInBatches(logIDs, store: store, at: now) }
+        print(
+            "aggregation, batches of \(aggregationBatchSize) done in \(String(format: "%.2f", batchedAggregation.seconds)) s"
+        )
 
         try await resetLogs(client)
         try await insertThroughStore(parts, store: store, at: now)
@@ -164,8 +167,10 @@ struct PostgresBenchmark {
     static func resetLogs(_ client: PostgresClient) async throws {
         try await client.withConnection { connection in
             try connection.execute(
-                "UPDATE logs SET content = NULL, aggregated_at = NULL, scan_status = NULL; TRUNCATE scan_tracker; "
-                    + "VACUUM logs", name: "benchmark_reset_logs")
+                "UPDATE logs SET content = NULL, aggregated_at = NULL, scan_status = NULL; TRUNCATE scan_tracker",
+                name: "benchmark_reset_logs")
+            // VACUUM cannot run in the implicit transaction of a multi-statement query string.
+            try connection.execute("VACUUM logs", name: "benchmark_vacuum_logs")
         }
     }
 
@@ -221,16 +226,46 @@ struct PostgresBenchmark {
         return seconds(ContinuousClock.now - start)
     }
 
-    /// Wall-clock seconds and this process's CPU seconds (user and system) of one phase.
+    /// Wall-clock seconds and CPU seconds (user and system) of one phase, of this process and of
+    /// the PostgreSQL backends serving the benchmark's database.
     struct Measurement {
         var seconds: Double
         var cpuSeconds: Double
+        var serverCPUSeconds: Double
     }
 
     static func measure(_ body: @Sendable () async throws -> Void) async throws -> Measurement {
         let cpuStart = processCPUSeconds()
+        let serverStart = backendCPUSeconds()
         let seconds = try await time(body)
-        return Measurement(seconds: seconds, cpuSeconds: processCPUSeconds() - cpuStart)
+        return Measurement(
+            seconds: seconds, cpuSeconds: processCPUSeconds() - cpuStart,
+            serverCPUSeconds: backendCPUSeconds() - serverStart)
+    }
+
+    /// The database name at the end of the URL, which each backend shows in its process title.
+    static let databaseName =
+        CommandLine.arguments.dropFirst().first.map { String($0.split(separator: "/").last ?? "") }
+        ?? ""
+
+    /// Sums the user and system CPU time of the running backends whose process title names the
+    /// benchmark's database, read from `/proc`. Returns 0 where `/proc` is missing.
+    static func backendCPUSeconds() -> Double {
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var total = 0.0
+        for pid in entries where pid.allSatisfy(\.isNumber) {
+            guard let title = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+                title.hasPrefix("postgres: "), title.contains(" \(databaseName) "),
+                let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let end = stat.lastIndex(of: ")")
+            else { continue }
+            // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            total += (user + system) / ticksPerSecond
+        }
+        return total
     }
 
     static func processCPUSeconds() -> Double {
@@ -254,14 +289,16 @@ struct PostgresBenchmark {
         print("raw psql \\copy floor:  \(rate(parts, psql)) parts/s (\(String(format: "%.2f", psql)) s)")
         print("store / raw COPY:      \(String(format: "%.0f", psql / store * 100))%")
         func cpu(_ measurement: Measurement) -> String {
-            String(format: "%.0f", measurement.cpuSeconds / Double(logs) * 1e6)
+            String(
+                format: "%.0f µs, server backends %.0f µs", measurement.cpuSeconds / Double(logs) * 1e6,
+                measurement.serverCPUSeconds / Double(logs) * 1e6)
         }
         print(
             "aggregation, batches of \(aggregationBatchSize): \(rate(logs, batched.seconds)) logs/s of \(parts / logs) "
-                + "parts each (\(String(format: "%.2f", batched.seconds)) s, benchmark CPU \(cpu(batched)) µs per log)")
+                + "parts each (\(String(format: "%.2f", batched.seconds)) s, CPU per log: benchmark \(cpu(batched)))")
         print(
             "aggregation, one per transaction: \(rate(logs, single.seconds)) logs/s "
-                + "(\(String(format: "%.2f", single.seconds)) s, benchmark CPU \(cpu(single)) µs per log)")
+                + "(\(String(format: "%.2f", single.seconds)) s, CPU per log: benchmark \(cpu(single)))")
     }
 }
 

@@ -5,7 +5,7 @@ extension PostgresPartStore {
     /// Aggregates a batch of logs in one transaction of five round trips, however many logs it has.
     ///
     /// The transaction locks the log rows in id order, then reads their parts in a second
-    /// statement, whose new snapshot sees every part committed before the locks were granted.
+    /// statement, whose new snapshot includes every part committed before the locks were granted.
     /// A log that needs archived text it was not given is left unchanged and gets its error.
     public func aggregate(_ requests: [AggregationRequest], at date: Date) async throws -> [AggregationResult] {
         guard !requests.isEmpty else { return [] }

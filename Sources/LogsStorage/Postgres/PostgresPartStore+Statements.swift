@@ -6,7 +6,7 @@ enum PartStoreStatements {
         scan_processing_at, scan_finalizing_at, scan_ended_at
         """
 
-    /// `logColumns` with NULL in place of `content`, for results whose content the caller knows.
+    /// `logColumns` with NULL in place of `content`, for results whose content the caller already has.
     static let logColumnsWithoutContent = """
         logs.id, job_id, NULL::text AS content, removed_by, created_at, updated_at, aggregated_at, archived_at,
         purged_at, removed_at, archiving, archive_verified, scan_status, scan_status_updated_at, censored,
@@ -75,8 +75,8 @@ enum PartStoreStatements {
             RETURNING \(logColumns)
             """)
 
-    /// Locks the rows of several logs in id order, so two batches that share logs cannot deadlock
-    /// (PostgreSQL locks rows in the order the sort returns them).
+    /// Locks the rows of several logs in id order, because PostgreSQL sorts before it takes the
+    /// row locks. Two batches that share logs then lock them in the same order and cannot deadlock.
     static let lockLogsForAggregation = PostgresStatement(
         name: "travis_logs_lock_logs_for_aggregation",
         sql: """
@@ -94,7 +94,7 @@ enum PartStoreStatements {
     /// Stores the aggregations of several logs in one round trip: deletes the parts used, writes
     /// one `scan_tracker` row per log and updates each log. `$1` to `$4` are parallel arrays of the
     /// log id, its new content, whether the content changed (false for a log without parts, whose
-    /// content stays), and whether it was restored from its archive. `$5` holds the used part ids.
+    /// content stays), and whether it was restored from its archive. `$5` contains the used part ids.
     /// The returned rows leave out `content`, because the caller already has it.
     static let storeAggregatedContents = PostgresStatement(
         name: "travis_logs_store_aggregated_contents",
