@@ -5,8 +5,10 @@ import LogsStorage
 /// Measures `PostgresPartStore` against a raw `COPY` through psql.
 ///
 /// Inserts `parts` parts of about 100 bytes spread over `logs` logs through the store, aggregates
-/// every log, and then loads the same rows with psql's `\copy` as the floor. Also times the
-/// alternative single-statement insert with `unnest`, which the store does not use.
+/// every log in batches (`BENCH_AGGREGATION_BATCH` logs per transaction, default 50), empties the
+/// logs, inserts the parts again and aggregates them one log per transaction, and then loads the
+/// same rows with psql's `\copy` as the floor. Also times the alternative single-statement insert
+/// with `unnest`, which the store does not use.
 ///
 ///     swift run -c release postgres-benchmark DATABASE_URL [parts] [logs]
 ///
@@ -15,6 +17,9 @@ import LogsStorage
 struct PostgresBenchmark {
     static let batchSize = 1_000
     static let writers = ProcessInfo.processInfo.environment["BENCH_WRITERS"].flatMap(Int.init) ?? 4
+    /// Logs per `aggregate(_:at:)` call in the batched aggregation.
+    static let aggregationBatchSize =
+        ProcessInfo.processInfo.environment["BENCH_AGGREGATION_BATCH"].flatMap(Int.init) ?? 50
 
     static func main() async throws {
         let arguments = CommandLine.arguments.dropFirst()
@@ -36,7 +41,14 @@ struct PostgresBenchmark {
         try await truncateParts(client)
 
         let copySeconds = try await time { try await insertThroughStore(parts, store: store, at: now) }
-        let aggregateSeconds = try await time { try await aggregate(logIDs, store: store, at: now) }
+        let batchedAggregation = try await measure { try await aggregateInBatches(logIDs, store: store, at: now) }
+        print(
+            "aggregation, batches of \(aggregationBatchSize) done in \(String(format: "%.2f", batchedAggregation.seconds)) s"
+        )
+
+        try await resetLogs(client)
+        try await insertThroughStore(parts, store: store, at: now)
+        let singleAggregation = try await measure { try await aggregate(logIDs, store: store, at: now) }
 
         try await truncateParts(client)
         let unnestSeconds = try await time { try await insertWithUnnest(parts, client: client, at: now) }
@@ -47,7 +59,7 @@ struct PostgresBenchmark {
 
         report(
             parts: partCount, logs: logCount, store: copySeconds, unnest: unnestSeconds, psql: psqlSeconds,
-            aggregation: aggregateSeconds)
+            batched: batchedAggregation, single: singleAggregation)
     }
 
     static func createLogs(_ count: Int, store: PostgresPartStore, at date: Date) async throws -> [LogID] {
@@ -132,6 +144,36 @@ struct PostgresBenchmark {
         }
     }
 
+    /// Aggregates `aggregationBatchSize` logs per call, with `writers` calls in flight.
+    static func aggregateInBatches(_ logIDs: [LogID], store: PostgresPartStore, at date: Date) async throws {
+        let batches = stride(from: 0, to: logIDs.count, by: aggregationBatchSize).map {
+            logIDs[$0..<min($0 + aggregationBatchSize, logIDs.count)].map { AggregationRequest(logID: $0) }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<writers {
+                group.addTask {
+                    for index in stride(from: writer, to: batches.count, by: writers) {
+                        for result in try await store.aggregate(batches[index], at: date) {
+                            _ = try result.get()
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Empties the logs and `scan_tracker`, so the second aggregation does the same work as the first.
+    static func resetLogs(_ client: PostgresClient) async throws {
+        try await client.withConnection { connection in
+            try connection.execute(
+                "UPDATE logs SET content = NULL, aggregated_at = NULL, scan_status = NULL; TRUNCATE scan_tracker",
+                name: "benchmark_reset_logs")
+            // VACUUM cannot run in the implicit transaction of a multi-statement query string.
+            try connection.execute("VACUUM logs", name: "benchmark_vacuum_logs")
+        }
+    }
+
     /// Loads the rows with psql's `\copy` from a file in COPY text format, and returns the seconds.
     static func rawCopy(_ parts: [NewLogPart], url: String, at date: Date) throws -> Double {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("log-parts-\(UUID().uuidString).tsv")
@@ -184,18 +226,79 @@ struct PostgresBenchmark {
         return seconds(ContinuousClock.now - start)
     }
 
+    /// Wall-clock seconds and CPU seconds (user and system) of one phase, of this process and of
+    /// the PostgreSQL backends serving the benchmark's database.
+    struct Measurement {
+        var seconds: Double
+        var cpuSeconds: Double
+        var serverCPUSeconds: Double
+    }
+
+    static func measure(_ body: @Sendable () async throws -> Void) async throws -> Measurement {
+        let cpuStart = processCPUSeconds()
+        let serverStart = backendCPUSeconds()
+        let seconds = try await time(body)
+        return Measurement(
+            seconds: seconds, cpuSeconds: processCPUSeconds() - cpuStart,
+            serverCPUSeconds: backendCPUSeconds() - serverStart)
+    }
+
+    /// The database name at the end of the URL, which each backend shows in its process title.
+    static let databaseName =
+        CommandLine.arguments.dropFirst().first.map { String($0.split(separator: "/").last ?? "") }
+        ?? ""
+
+    /// Sums the user and system CPU time of the running backends whose process title names the
+    /// benchmark's database, read from `/proc`. Returns 0 where `/proc` is missing.
+    static func backendCPUSeconds() -> Double {
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var total = 0.0
+        for pid in entries where pid.allSatisfy(\.isNumber) {
+            guard let title = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+                title.hasPrefix("postgres: "), title.contains(" \(databaseName) "),
+                let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let end = stat.lastIndex(of: ")")
+            else { continue }
+            // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            total += (user + system) / ticksPerSecond
+        }
+        return total
+    }
+
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func value(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return value(usage.ru_utime) + value(usage.ru_stime)
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    static func report(parts: Int, logs: Int, store: Double, unnest: Double, psql: Double, aggregation: Double) {
+    static func report(
+        parts: Int, logs: Int, store: Double, unnest: Double, psql: Double, batched: Measurement, single: Measurement
+    ) {
         func rate(_ count: Int, _ seconds: Double) -> String { String(format: "%.0f", Double(count) / seconds) }
         print("parts: \(parts) of about 100 bytes for \(logs) logs, batches of \(batchSize), \(writers) writers")
         print("store insert (COPY):   \(rate(parts, store)) parts/s (\(String(format: "%.2f", store)) s)")
         print("unnest insert:         \(rate(parts, unnest)) parts/s (\(String(format: "%.2f", unnest)) s)")
         print("raw psql \\copy floor:  \(rate(parts, psql)) parts/s (\(String(format: "%.2f", psql)) s)")
         print("store / raw COPY:      \(String(format: "%.0f", psql / store * 100))%")
-        print("aggregation:           \(rate(logs, aggregation)) logs/s of \(parts / logs) parts each")
+        func cpu(_ measurement: Measurement) -> String {
+            String(
+                format: "%.0f µs, server backends %.0f µs", measurement.cpuSeconds / Double(logs) * 1e6,
+                measurement.serverCPUSeconds / Double(logs) * 1e6)
+        }
+        print(
+            "aggregation, batches of \(aggregationBatchSize): \(rate(logs, batched.seconds)) logs/s of \(parts / logs) "
+                + "parts each (\(String(format: "%.2f", batched.seconds)) s, CPU per log: benchmark \(cpu(batched)))")
+        print(
+            "aggregation, one per transaction: \(rate(logs, single.seconds)) logs/s "
+                + "(\(String(format: "%.2f", single.seconds)) s, CPU per log: benchmark \(cpu(single)))")
     }
 }
 

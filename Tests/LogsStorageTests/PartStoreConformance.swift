@@ -24,6 +24,10 @@ enum PartStoreConformance {
         ("aggregate without parts marks scan only", aggregateWithoutParts),
         ("aggregate restores purged log from archive", aggregateRestoresPurgedLog),
         ("aggregated on demand changes nothing", aggregatedOnDemandChangesNothing),
+        ("batch aggregate matches single aggregation", batchAggregateMatchesSingle),
+        ("batch aggregate fails a purged log alone", batchAggregateFailsPurgedLogAlone),
+        ("batch aggregate restores a purged log", batchAggregateRestoresPurgedLog),
+        ("concurrent overlapping batches keep every part once", concurrentOverlappingBatches),
         ("set content replaces content and parts", setContentReplaces),
         ("set content with empty text clears it", setContentClears),
         ("set content after a purge replaces the archived text", setContentAfterPurge),
@@ -210,6 +214,154 @@ enum PartStoreConformance {
         #expect(try await store.logParts(logID: id, query: LogPartsQuery()).count == 3)
         #expect(try await store.log(id: id)?.content == nil)
         #expect(try await store.aggregatedOnDemand(logID: LogID(999)) == "")
+    }
+
+    // MARK: - Batch aggregation
+
+    static func batchAggregateMatchesSingle(_ store: any PartStore) async throws {
+        let first = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
+        let second = try await store.findOrCreateLog(jobID: JobID(2), at: at(0))
+        let withoutParts = try await store.findOrCreateLog(jobID: JobID(3), at: at(0))
+        _ = try await store.setContent([LogContentUpdate(jobID: JobID(3), content: "kept")], at: at(1))
+        try await store.insertParts(
+            [part(first, 2, "c\n"), part(first, 1, "b "), part(first, 1, "repeat "), part(second, 0, "x")], at: at(1))
+        try await store.insertParts([part(first, 0, "a "), part(second, 1, "y\n", final: true)], at: at(2))
+
+        let requests = [first, LogID(999), second, withoutParts, first].map { AggregationRequest(logID: $0) }
+        let results = try await store.aggregate(requests, at: at(3))
+        #expect(results.count == 5)
+        let firstOutcome = try #require(try results[0].get())
+        #expect(firstOutcome.log.content == "a b c\n")
+        #expect(firstOutcome.partsUsed == 3)
+        #expect(firstOutcome.partsDeleted == 4)
+        #expect(firstOutcome.log.aggregatedAt == at(3))
+        #expect(firstOutcome.log.updatedAt == at(3))
+        #expect(firstOutcome.log.scanStatus == "ready_for_scan")
+        #expect(firstOutcome.log.scanStatusUpdatedAt == at(3))
+        #expect(firstOutcome.log.isArchiveVerified == false)
+        #expect(try await store.log(id: first) == firstOutcome.log)
+        #expect(try results[4].get() == firstOutcome)
+        #expect(try results[1].get() == nil)
+
+        let secondOutcome = try #require(try results[2].get())
+        #expect(secondOutcome.log.content == "xy\n")
+        #expect(secondOutcome.partsDeleted == 2)
+        #expect(try await store.log(id: second) == secondOutcome.log)
+
+        let unchanged = try #require(try results[3].get())
+        #expect(unchanged.partsUsed == 0)
+        #expect(unchanged.partsDeleted == 0)
+        #expect(unchanged.log.content == "kept")
+        #expect(unchanged.log.aggregatedAt == at(1))
+        #expect(unchanged.log.updatedAt == at(1))
+        #expect(unchanged.log.scanStatus == "ready_for_scan")
+        #expect(try await store.log(id: withoutParts) == unchanged.log)
+
+        for id in [first, second] {
+            #expect(try await store.logParts(logID: id, query: LogPartsQuery()).isEmpty)
+        }
+        #expect(try await store.aggregate([], at: at(4)).isEmpty)
+    }
+
+    static func batchAggregateFailsPurgedLogAlone(_ store: any PartStore) async throws {
+        let purged = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
+        let other = try await store.findOrCreateLog(jobID: JobID(2), at: at(0))
+        _ = try await store.setContent([LogContentUpdate(jobID: JobID(1), content: "old\n")], at: at(1))
+        #expect(
+            try await store.purge(logID: purged, expectedContentMD5: MD5.hexDigest(of: Array("old\n".utf8)), at: at(2)))
+        try await store.insertParts([part(purged, 9, "late\n"), part(other, 0, "fine\n")], at: at(3))
+
+        let requests = [AggregationRequest(logID: purged), AggregationRequest(logID: other)]
+        let results = try await store.aggregate(requests, at: at(4))
+        #expect(results.count == 2)
+        guard case .failure(let error) = results[0] else {
+            Issue.record("expected .archivedContentRequired for the purged log, got \(results[0])")
+            return
+        }
+        #expect(error.code == .archivedContentRequired)
+        #expect(try results[1].get()?.log.content == "fine\n")
+
+        let kept = try await store.log(id: purged)
+        #expect(kept?.content == nil)
+        #expect(kept?.purgedAt == at(2))
+        #expect(kept?.aggregatedAt == at(1))
+        #expect(try await store.logParts(logID: purged, query: LogPartsQuery()).map(\.content) == ["late\n"])
+    }
+
+    static func batchAggregateRestoresPurgedLog(_ store: any PartStore) async throws {
+        let id = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
+        let restoredWithoutParts = try await store.findOrCreateLog(jobID: JobID(2), at: at(0))
+        let updates = [
+            LogContentUpdate(jobID: JobID(1), content: "old\n"), LogContentUpdate(jobID: JobID(2), content: "two\n"),
+        ]
+        _ = try await store.setContent(updates, at: at(1))
+        let oldMD5 = MD5.hexDigest(of: Array("old\n".utf8))
+        #expect(try await store.purge(logID: id, expectedContentMD5: oldMD5, at: at(2)))
+        let twoMD5 = MD5.hexDigest(of: Array("two\n".utf8))
+        #expect(try await store.purge(logID: restoredWithoutParts, expectedContentMD5: twoMD5, at: at(2)))
+        try await store.insertParts([part(id, 9, "late\n", final: true)], at: at(3))
+
+        let requests = [
+            AggregationRequest(logID: id, archivedContent: "old\n"),
+            AggregationRequest(logID: restoredWithoutParts, archivedContent: "two\n"),
+        ]
+        let results = try await store.aggregate(requests, at: at(4))
+        let outcome = try #require(try results[0].get())
+        #expect(outcome.log.content == "old\nlate\n")
+        #expect(outcome.log.purgedAt == nil)
+        #expect(outcome.log.archivedAt == nil)
+        #expect(outcome.partsUsed == 1)
+        let restored = try #require(try results[1].get())
+        #expect(restored.log.content == "two\n")
+        #expect(restored.log.purgedAt == nil)
+        #expect(restored.partsUsed == 0)
+        #expect(try await store.log(id: restoredWithoutParts) == restored.log)
+    }
+
+    static func concurrentOverlappingBatches(_ store: any PartStore) async throws {
+        try await concurrentOverlappingBatches(store, store)
+    }
+
+    /// Inserts parts into six logs while two stores aggregate overlapping batches of them, then
+    /// checks that each log's content has every part exactly once, in number order.
+    ///
+    /// The two stores may be one object, or two stores on one database.
+    static func concurrentOverlappingBatches(_ first: any PartStore, _ second: any PartStore) async throws {
+        var ids: [LogID] = []
+        for job in 1...6 {
+            ids.append(try await first.findOrCreateLog(jobID: JobID(Int64(job)), at: at(0)))
+        }
+        let logIDs = ids
+        let rounds = 20
+        let batches: [[LogID]] = [Array(logIDs[0..<4]), Array(logIDs[2..<6]), logIDs.reversed(), [logIDs[3]]]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for round in 0..<rounds {
+                    try await first.insertParts(
+                        logIDs.map { part($0, round, "log \($0) part \(round)\n", final: round == rounds - 1) },
+                        at: at(1))
+                }
+            }
+            for (index, store) in [first, second, first, second].enumerated() {
+                group.addTask {
+                    for round in 0..<rounds {
+                        let batch = batches[(index + round) % batches.count]
+                        for result in try await store.aggregate(batch.map { AggregationRequest(logID: $0) }, at: at(2))
+                        {
+                            _ = try result.get()
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        _ = try await second.aggregate(logIDs.map { AggregationRequest(logID: $0) }, at: at(3))
+
+        for id in logIDs {
+            let expected = (0..<rounds).map { "log \(id) part \($0)\n" }.joined()
+            #expect(try await first.log(id: id)?.content == expected, "log \(id)")
+            #expect(try await first.logParts(logID: id, query: LogPartsQuery()).isEmpty, "log \(id)")
+        }
     }
 
     // MARK: - Content and archiving

@@ -51,6 +51,18 @@ public protocol PartStore: Sendable {
     ///   `LogAggregation.checkArchivedContent`).
     func aggregate(logID: LogID, archivedContent: String?, at date: Date) async throws -> AggregationOutcome?
 
+    /// Aggregates several logs, each exactly as `aggregate(logID:archivedContent:at:)` does.
+    ///
+    /// A store may use one transaction for the whole batch. A log id repeated in `requests` is
+    /// aggregated once, with its first request's archived content, and every entry of it gets that
+    /// result. The default implementation aggregates one log after another.
+    ///
+    /// - Returns: one result per request, in request order: the outcome, nil when there is no such
+    ///   log, or the `LogsError` with code `.archivedContentRequired` that left that log unchanged.
+    /// - Throws: the store's errors that concern the whole batch, such as a lost connection. Some
+    ///   logs may have been aggregated before the error, and aggregating them again is harmless.
+    func aggregate(_ requests: [AggregationRequest], at date: Date) async throws -> [AggregationResult]
+
     /// Returns the content the log would have if aggregated now, without changing anything.
     func aggregatedOnDemand(logID: LogID) async throws -> String
 

@@ -6,6 +6,13 @@ enum PartStoreStatements {
         scan_processing_at, scan_finalizing_at, scan_ended_at
         """
 
+    /// `logColumns` with NULL in place of `content`, for results whose content the caller already has.
+    static let logColumnsWithoutContent = """
+        logs.id, job_id, NULL::text AS content, removed_by, created_at, updated_at, aggregated_at, archived_at,
+        purged_at, removed_at, archiving, archive_verified, scan_status, scan_status_updated_at, censored,
+        scan_queued_at, scan_started_at, scan_processing_at, scan_finalizing_at, scan_ended_at
+        """
+
     static let logIDForJobID = PostgresStatement(
         name: "travis_logs_log_id_for_job_id", sql: "SELECT id FROM logs WHERE job_id = $1 ORDER BY id LIMIT 1")
 
@@ -66,6 +73,52 @@ enum PartStoreStatements {
             UPDATE logs SET scan_status = 'ready_for_scan', scan_status_updated_at = $2
             WHERE id = $1
             RETURNING \(logColumns)
+            """)
+
+    /// Locks the rows of several logs in id order, because PostgreSQL sorts before it takes the
+    /// row locks. Two batches that share logs then lock them in the same order and cannot deadlock.
+    static let lockLogsForAggregation = PostgresStatement(
+        name: "travis_logs_lock_logs_for_aggregation",
+        sql: """
+            SELECT id, content, purged_at IS NOT NULL AS purged FROM logs
+            WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE
+            """)
+
+    static let partsOfLogsInAggregationOrder = PostgresStatement(
+        name: "travis_logs_parts_of_logs_in_aggregation_order",
+        sql: """
+            SELECT id, log_id, number, content, final, created_at FROM log_parts
+            WHERE log_id = ANY($1::bigint[]) ORDER BY log_id, number, id
+            """)
+
+    /// Stores the aggregations of several logs in one round trip: deletes the parts used, writes
+    /// one `scan_tracker` row per log and updates each log. `$1` to `$4` are parallel arrays of the
+    /// log id, its new content, whether the content changed (false for a log without parts, whose
+    /// content stays), and whether it was restored from its archive. `$5` contains the used part ids.
+    /// The returned rows leave out `content`, because the caller already has it.
+    static let storeAggregatedContents = PostgresStatement(
+        name: "travis_logs_store_aggregated_contents",
+        sql: """
+            WITH aggregated AS (
+                SELECT * FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::boolean[])
+                    AS aggregated (id, content, changes_content, uses_archive)
+            ), used_parts AS (
+                DELETE FROM log_parts WHERE log_id = ANY($1::bigint[]) AND id = ANY($5::bigint[])
+            ), scan_tracker_rows AS (
+                INSERT INTO scan_tracker (log_id, scan_status, created_at)
+                SELECT id, 'ready_for_scan', $6::timestamp FROM aggregated
+            )
+            UPDATE logs
+            SET content = CASE WHEN aggregated.changes_content THEN aggregated.content ELSE logs.content END,
+                aggregated_at = CASE WHEN aggregated.changes_content THEN $6::timestamp ELSE logs.aggregated_at END,
+                updated_at = CASE WHEN aggregated.changes_content THEN $6::timestamp ELSE logs.updated_at END,
+                archived_at = CASE WHEN aggregated.changes_content THEN NULL ELSE logs.archived_at END,
+                archive_verified = CASE WHEN aggregated.changes_content THEN false ELSE logs.archive_verified END,
+                purged_at = CASE WHEN aggregated.uses_archive THEN NULL ELSE logs.purged_at END,
+                scan_status = 'ready_for_scan', scan_status_updated_at = $6::timestamp
+            FROM aggregated
+            WHERE logs.id = aggregated.id
+            RETURNING \(logColumnsWithoutContent)
             """)
 
     static let deleteAllParts = PostgresStatement(

@@ -35,3 +35,34 @@ extension PostgresValue {
         value.map { .text($0) } ?? .null
     }
 }
+
+extension PostgresValue {
+    /// Returns a one-dimensional text array literal, such as a `text[]` parameter for `unnest`.
+    ///
+    /// Every element is double-quoted with `"` and `\` escaped by a backslash, so commas, braces,
+    /// spaces and the word NULL stay text. A nil element is SQL NULL.
+    static func texts(_ values: [String?]) -> PostgresValue {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(values.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            guard let value else {
+                bytes.append(contentsOf: "NULL".utf8)
+                continue
+            }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
+            }
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return .text(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Returns a one-dimensional boolean array literal.
+    static func booleans(_ values: [Bool]) -> PostgresValue {
+        .text("{" + values.map { $0 ? "t" : "f" }.joined(separator: ",") + "}")
+    }
+}

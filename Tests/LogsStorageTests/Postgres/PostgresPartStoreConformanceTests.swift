@@ -17,6 +17,25 @@ struct PostgresPartStoreConformanceTests {
         try await run(check, schema: .unpartitioned)
     }
 
+    @Test("overlapping batches through two clients keep every part once")
+    func overlappingBatchesThroughTwoClients() async throws {
+        let database = try await PostgresTestDatabase.create(.full)
+        let firstClient = database.makeClient()
+        let secondClient = database.makeClient()
+        do {
+            try await PartStoreConformance.concurrentOverlappingBatches(
+                PostgresPartStore(client: firstClient), PostgresPartStore(client: secondClient))
+        } catch {
+            await firstClient.close()
+            await secondClient.close()
+            try await database.drop()
+            throw error
+        }
+        await firstClient.close()
+        await secondClient.close()
+        try await database.drop()
+    }
+
     private func run(_ check: String, schema: PostgresTestDatabase.Schema) async throws {
         let database = try await PostgresTestDatabase.create(schema)
         let client = database.makeClient()
