@@ -4,15 +4,19 @@ import Glibc
 
 // The libmicrohttpd floor for script/bench/http: a daemon with the flags and thread pool that
 // HTTPServer uses, whose handler replies 200 with a constant body on libmicrohttpd's thread.
+// `GET /large` replies with a JSON body of LARGE_BODY_BYTES bytes (default 52,000), every other
+// request with a small one.
 //
-//   http-floor PORT [THREADS]
+//   http-floor PORT [THREADS] [LARGE_BODY_BYTES]
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2, let port = UInt16(arguments[1]) else {
-    FileHandle.standardError.write(Data("usage: http-floor PORT [THREADS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: http-floor PORT [THREADS] [LARGE_BODY_BYTES]\n".utf8))
     exit(64)
 }
 let threads = arguments.count >= 3 ? Int(arguments[2]) ?? 2 : 2
+let largeBody = UnsafeMutablePointer<LargeBody>.allocate(capacity: 1)
+largeBody.initialize(to: LargeBody.make(size: arguments.count >= 4 ? Int(arguments[3]) ?? 52_000 : 52_000))
 
 var address = sockaddr_in()
 address.sin_family = sa_family_t(AF_INET)
@@ -28,7 +32,7 @@ let daemon = withUnsafeMutablePointer(to: &address) { addressPointer in
     let flags =
         MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
         | MHD_USE_ITC.rawValue
-    return travis_mhd_start_daemon(flags, port, nil, nil, replyConstant, nil, options)
+    return travis_mhd_start_daemon(flags, port, nil, nil, replyConstant, largeBody, options)
 }
 guard daemon != nil else {
     FileHandle.standardError.write(Data("http-floor: libmicrohttpd could not listen on 127.0.0.1:\(port)\n".utf8))

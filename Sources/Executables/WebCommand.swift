@@ -26,7 +26,7 @@ enum WebCommand {
             pipeline = try makePipeline(configuration: configuration)
             liveEvents = RedisLiveEventSource(
                 endpoint: try RedisEndpoint(url: configuration.redisURL, usesTLS: configuration.redisSSL),
-                store: pipeline.store, logger: pipeline.logger)
+                logger: pipeline.logger)
             server.port = options.port ?? configuration.port
             server.bindAddress = configuration.bindAddress
             ProcessSupport.logStart(pipeline.logger, process: "web", configuration: configuration)

@@ -18,6 +18,18 @@ struct JSONWriterTests {
         }
     }
 
+    @Test("escapes at every word offset")
+    func escapesAtEveryOffset() {
+        let specials: [Character] = [" ", "\u{7F}", "\"", "\\", "\n", "\u{00}", "\u{1F}", "é", "👋"]
+        for special in specials {
+            for offset in 0..<20 {
+                let text = String(repeating: "a", count: offset) + String(special) + String(repeating: "b", count: 19)
+                let value: JSONValue = ["text": .string(text + text)]
+                #expect(HTTPResponse.json(value).bodyData == value.jsonData(), "\(special) at \(offset)")
+            }
+        }
+    }
+
     @Test("response JSON round-trips doubles")
     func doubles() throws {
         let response = HTTPResponse.json(["uptime": .double(12.5)])

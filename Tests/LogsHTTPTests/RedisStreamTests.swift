@@ -69,8 +69,7 @@ struct RedisStreamTests {
         let holder = SourceHolder()
         let server = try APITestServer(liveEvents: { pipeline in
             let source = RedisLiveEventSource(
-                endpoint: endpoint, channel: channel, settings: settings, store: pipeline.store,
-                logger: Logger(label: "web") { _ in logs })
+                endpoint: endpoint, channel: channel, settings: settings, logger: Logger(label: "web") { _ in logs })
             holder.source = source
             return source
         })
@@ -111,8 +110,8 @@ struct RedisStreamTests {
         #expect(source.subscriberCount(jobID: Self.jobID) == 0)
     }
 
-    @Test("Redis restart: subscriber reconnects")
-    func redisRestartSubscriberReconnects() async throws {
+    @Test("Redis restart: missed parts sent in order")
+    func redisRestartMissedPartsInOrder() async throws {
         let redis = try RestartableRedisServer()
         defer { redis.stop() }
         let channel = Self.uniqueChannel()
@@ -126,6 +125,9 @@ struct RedisStreamTests {
             endpoint: try RedisEndpoint(url: redis.url), settings: Self.settings, logger: Logger(label: "test"))
         defer { pool.close() }
         try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+        let logID = await server.store.findOrCreateLog(jobID: Self.jobID, at: Date())
+        await server.store.insertParts(
+            [NewLogPart(logID: logID, number: 0, content: "before ", isFinal: false)], at: Date())
 
         async let response = StreamTests.readStream(server)
         try await Self.waitForStreamClient(source)
@@ -133,20 +135,24 @@ struct RedisStreamTests {
         await forwarding.forwarder.forward([Self.part(0, "before ")])
 
         redis.stop()
-        // A part stored while the subscription is down reaches the client from the store.
-        let logID = await server.store.findOrCreateLog(jobID: Self.jobID, at: Date())
+        // Parts stored while the subscription is down reach the client from the store.
         await server.store.insertParts(
-            [NewLogPart(logID: logID, number: 1, content: "during ", isFinal: false)], at: Date())
+            (1...3).map { NewLogPart(logID: logID, number: $0, content: "during \($0) ", isFinal: false) },
+            at: Date())
         try await Task.sleep(for: .milliseconds(300))
         try redis.start()
         // The test pool's connections broke too, so NUMSUB is retried until they reconnect.
         try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
-        await forwarding.forwarder.forward([Self.part(2, "after "), Self.part(3, "", final: true)])
+        // Part 2 comes live as well; the client gets it once.
+        await forwarding.forwarder.forward([
+            Self.part(4, "after "), Self.part(2, "during 2 "), Self.part(5, "", final: true),
+        ])
 
         let stream = try await response
         let events = StreamTests.events(stream.text)
-        #expect(events.map(\.id) == ["0", "1", "2", "3", nil])
-        #expect(stream.text.contains(#""_log":"during ""#))
+        #expect(events.map(\.id) == ["0", "1", "2", "3", "4", "5", nil])
+        #expect(events.map(\.event) == ["part", "part", "part", "part", "part", "part", "end"])
+        #expect(stream.text.contains(#""_log":"during 2 ""#))
         #expect(stream.text.contains(#""_log":"after ""#))
         let messages = logs.entries.map(\.message)
         #expect(messages.contains("the Redis subscription was lost, reconnecting"))

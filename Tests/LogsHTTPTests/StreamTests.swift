@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import LogsCore
 import LogsHTTP
+import Synchronization
 import Testing
 
 @Suite("Live stream endpoint")
@@ -81,6 +82,90 @@ struct StreamTests {
         #expect(stream.text.contains("\"_log\":\"two \""))
     }
 
+    @Test("out-of-order live parts are sent in order")
+    func outOfOrderLiveParts() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        async let response = Self.readStream(server)
+        try await Self.waitForSubscriber(server)
+        await server.liveStream.broadcast([
+            Self.event(3, "three "), Self.event(1, "one "), Self.event(3, "three "), Self.event(2, "two "),
+            Self.event(1, "one "), Self.event(4, "", final: true),
+        ])
+        let events = Self.events(try await response.text)
+        #expect(events.map(\.id) == ["1", "2", "3", "4", nil])
+        #expect(events.map(\.event) == ["part", "part", "part", "part", "end"])
+    }
+
+    @Test("resubscription sends missed stored parts")
+    func resubscriptionSendsMissedParts() async throws {
+        let source = ScriptedLiveEventSource()
+        let server = try APITestServer(liveEvents: { _ in source })
+        defer { Task { await server.stop() } }
+        let port = server.port
+        let socketDescriptor = try await server.onClientThread { try Self.openStream(port: port) }
+        defer { close(socketDescriptor) }
+        try await source.waitForSubscriber()
+        source.send(.part(Self.event(0, "zero ")))
+        source.send(.part(Self.event(1, "one ")))
+        let before = try await server.onClientThread { try Self.receive(socketDescriptor, until: "id: 1\n") }
+
+        // Parts 2 to 4 are stored while the subscription is down, so their live events are lost.
+        let logID = try await server.store.findOrCreateLog(jobID: JobID(42), at: Date())
+        try await server.store.insertParts(
+            (1...4).map { NewLogPart(logID: logID, number: $0, content: "part \($0) ", isFinal: $0 == 4) },
+            at: Date())
+        source.send(.resubscribed)
+        source.send(.part(Self.event(3, "part 3 ")))
+        let after = try await server.onClientThread { try LoopbackHTTPClient.receiveUntilClosed(socketDescriptor) }
+
+        let text = try LoopbackHTTPClient.parse(before + after).text
+        #expect(Self.events(text).map(\.id) == ["0", "1", "2", "3", "4", nil])
+        #expect(Self.events(text).map(\.event) == ["part", "part", "part", "part", "part", "end"])
+        #expect(text.contains(#""_log":"part 2 ""#))
+    }
+
+    /// Sends a stream request on a new connection and returns the socket without reading.
+    static func openStream(port: UInt16) throws -> Int32 {
+        let socketDescriptor = try LoopbackHTTPClient.connectedSocket(port: port, receiveTimeout: 10)
+        let request =
+            "GET /logs/42/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            + "Authorization: token \(APITestServer.authToken)\r\n\r\n"
+        try LoopbackHTTPClient.sendBytes(socketDescriptor, Data(request.utf8))
+        return socketDescriptor
+    }
+
+    /// Reads from the socket until the response body received so far contains `marker`, and
+    /// returns the raw bytes.
+    static func receive(_ socketDescriptor: Int32, until marker: String) throws -> Data {
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while (try? LoopbackHTTPClient.parse(received))?.text.contains(marker) != true {
+            let count = recv(socketDescriptor, &buffer, buffer.count, 0)
+            guard count > 0 else { throw LoopbackHTTPClient.SocketError(call: "recv", code: errno) }
+            received.append(contentsOf: buffer[0..<count])
+        }
+        return received
+    }
+
+    @Test("live part after a gap waits for the stored part")
+    func gapFilledFromStore() async throws {
+        let source = ScriptedLiveEventSource()
+        let server = try APITestServer(liveEvents: { _ in source })
+        defer { Task { await server.stop() } }
+        async let response = Self.readStream(server, headers: ["Last-Event-ID": "4"])
+        try await source.waitForSubscriber()
+        source.send(.part(Self.event(7, "seven ")))
+        source.send(.part(Self.event(5, "five ")))
+        let logID = try await server.store.findOrCreateLog(jobID: JobID(42), at: Date())
+        try await server.store.insertParts(
+            [NewLogPart(logID: logID, number: 6, content: "six ", isFinal: false)], at: Date())
+        source.send(.part(Self.event(8, "", final: true)))
+        source.finish()
+        let events = Self.events(try await response.text)
+        #expect(events.map(\.id) == ["5", "6", "7", "8", nil])
+    }
+
     @Test("Last-Event-ID resumes after that part")
     func resumesAfterLastEventID() async throws {
         let server = try APITestServer()
@@ -142,5 +227,33 @@ struct StreamTests {
         let response = try await server.send(
             "GET", "/logs/42/stream", token: true, headers: ["Last-Event-ID": "abc"])
         #expect(response.status == 400)
+    }
+}
+
+/// A live event source whose events the test sends, to play a lost and renewed subscription.
+final class ScriptedLiveEventSource: LiveEventSource {
+    private let continuations = Mutex<[AsyncStream<LiveEvent>.Continuation]>([])
+
+    func subscribe(jobID: JobID) -> AsyncStream<LiveEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: LiveEvent.self)
+        continuations.withLock { $0.append(continuation) }
+        return stream
+    }
+
+    func send(_ event: LiveEvent) {
+        for continuation in continuations.withLock({ $0 }) { continuation.yield(event) }
+    }
+
+    /// Ends every subscriber's stream, as a source does after the final part.
+    func finish() {
+        for continuation in continuations.withLock({ $0 }) { continuation.finish() }
+    }
+
+    func waitForSubscriber() async throws {
+        for _ in 0..<200 {
+            if !continuations.withLock({ $0.isEmpty }) { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the stream endpoint never subscribed")
     }
 }

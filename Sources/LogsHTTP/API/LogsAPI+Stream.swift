@@ -27,13 +27,12 @@ extension LogsAPI {
             return .error(501, "live streams are not available: this server has no live event source")
         }
         // Subscribing before reading the stored parts means a part stored meanwhile arrives at
-        // least once; the session drops repeats.
+        // least once; the session drops repeats and sends the parts in order.
         let live = await liveEvents.subscribe(jobID: jobID)
         let start = try await streamStart(jobID: jobID, after: lastEventID)
         let heartbeat = settings.streamHeartbeat
         let fetcher = pipeline.fetcher
-        let session = StreamSession(jobID: jobID, lastEventID: lastEventID) { numbers in
-            let query = LogPartsQuery(numbers: numbers)
+        let session = StreamSession(jobID: jobID, lastEventID: lastEventID) { query in
             guard case .parts(let parts) = try? await fetcher.parts(jobID: jobID, query: query, requireAll: false)
             else { return [] }
             return parts
@@ -56,98 +55,5 @@ extension LogsAPI {
         case .parts(let parts): return .parts(parts)
         case .missingParts, .logNotFound: return .parts([])
         }
-    }
-}
-
-/// One client's event stream: the stored start, then live events, each part once.
-struct StreamSession: Sendable {
-    enum Start: Sendable {
-        case parts([StoredLogPart])
-        case aggregated(String)
-    }
-
-    let jobID: JobID
-    let lastEventID: Int?
-    /// Reads stored parts by number, for parts the live events have not brought by the final part.
-    let storedParts: @Sendable ([Int]) async -> [StoredLogPart]
-
-    /// How long the stream waits for missing earlier parts after the final one before it ends.
-    static let missingPartsWait: Duration = .seconds(5)
-
-    func run(start: Start, live: AsyncStream<LogPartEvent>, heartbeat: Duration, writer: any ResponseStreamWriter)
-        async
-    {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while !Task.isCancelled, !writer.isClosed {
-                    try? await Task.sleep(for: heartbeat)
-                    guard !Task.isCancelled, writer.write(Data(": keep-alive\n\n".utf8)) else { return }
-                }
-            }
-            await send(start: start, live: live, writer: writer)
-            group.cancelAll()
-        }
-    }
-
-    private func send(start: Start, live: AsyncStream<LogPartEvent>, writer: any ResponseStreamWriter) async {
-        var sent = Set<Int>()
-        switch start {
-        case .aggregated(let content):
-            let data = JSONValue.object(["id": .integer(jobID.rawValue), "content": .string(content)]).jsonString()
-            writer.write(Data("event: log\ndata: \(data)\n\n".utf8))
-            writer.write(Data("event: end\ndata: {}\n\n".utf8))
-            return
-        case .parts(let parts):
-            for part in parts {
-                let event = LogPartEvent(
-                    channel: "", jobID: jobID, content: part.content ?? "", number: part.number, isFinal: part.isFinal)
-                guard deliver(event, sent: &sent, writer: writer) else { return }
-            }
-        }
-        for await event in live {
-            if event.isFinal {
-                await deliverMissing(before: event.number, sent: &sent, writer: writer)
-            }
-            guard deliver(event, sent: &sent, writer: writer) else { return }
-        }
-    }
-
-    /// Sends the parts numbered below the final one that were not sent yet, reading them from the
-    /// store until they are there or `missingPartsWait` passes.
-    ///
-    /// Forwarding jobs run side by side, so the final part's live event can come before an earlier
-    /// part's. A part that stays missing (never sent by the worker) does not hold the stream open.
-    private func deliverMissing(before final: Int, sent: inout Set<Int>, writer: any ResponseStreamWriter) async {
-        let first = (lastEventID ?? 0) + 1
-        let highest = final == PartNumber.lastValue ? (sent.filter { $0 < final }.max() ?? 0) : final - 1
-        // A worker numbers parts from 1 without gaps, so a wider range means odd numbering: skip it.
-        guard highest >= first, highest - first < 10_000 else { return }
-        let deadline = ContinuousClock.now + Self.missingPartsWait
-        while true {
-            let missing = (first...highest).filter { !sent.contains($0) }
-            guard !missing.isEmpty else { return }
-            for part in await storedParts(missing).sorted(by: { $0.number < $1.number }) where !part.isFinal {
-                let event = LogPartEvent(
-                    channel: "", jobID: jobID, content: part.content ?? "", number: part.number, isFinal: false)
-                guard deliver(event, sent: &sent, writer: writer) else { return }
-            }
-            guard ContinuousClock.now < deadline, !writer.isClosed else { return }
-            try? await Task.sleep(for: .milliseconds(250))
-        }
-    }
-
-    /// Writes one part unless it was sent already or is not after `Last-Event-ID`.
-    ///
-    /// - Returns: false when the stream is over: the final part was sent or the client has gone.
-    private func deliver(_ event: LogPartEvent, sent: inout Set<Int>, writer: any ResponseStreamWriter) -> Bool {
-        if let lastEventID, event.number <= lastEventID { return true }
-        guard sent.insert(event.number).inserted else { return true }
-        let data = String(decoding: event.data(), as: UTF8.self)
-        guard writer.write(Data("id: \(event.number)\nevent: part\ndata: \(data)\n\n".utf8)) else { return false }
-        if event.isFinal {
-            writer.write(Data("event: end\ndata: {}\n\n".utf8))
-            return false
-        }
-        return true
     }
 }

@@ -7,24 +7,19 @@ import Synchronization
 ///
 /// One `RedisSubscriber` connection serves every client. Each message goes to the clients of its
 /// job on the subscriber's thread, without a hop through an actor. After the subscription is made
-/// again, for example after Redis restarted, the parts of each watched job stored since the
-/// highest number delivered are read from `store` and delivered, because the messages published
-/// in between are lost. Clients may get a part twice (live and from the store), and
-/// `StreamSession` drops the repeat.
+/// again, for example after Redis restarted, every client gets `LiveEvent.resubscribed`, because
+/// the messages published in between are lost. Each `StreamSession` then reads the parts after the
+/// last one it sent from the store, and drops the parts it gets twice.
 public final class RedisLiveEventSource: LiveEventSource {
-    private struct Subscribers {
-        var continuations: [Int: AsyncStream<LogPartEvent>.Continuation] = [:]
-        /// The highest part number delivered to this job's clients.
-        var highestNumber: Int?
-    }
+    private typealias Continuation = AsyncStream<LiveEvent>.Continuation
 
     private struct State {
-        var jobs: [JobID: Subscribers] = [:]
+        /// The clients' continuations by job and by subscription id.
+        var jobs: [JobID: [Int: Continuation]] = [:]
         var nextID = 0
         var isStopped = false
     }
 
-    private let store: any PartStore
     private let logger: Logger
     private let bufferSize: Int
     private let state = Mutex(State())
@@ -32,20 +27,17 @@ public final class RedisLiveEventSource: LiveEventSource {
 
     /// - Parameters:
     ///   - channel: the channel the forwarders publish on, as `RedisLiveChannel` describes.
-    ///   - store: where parts missed while the subscription was down are read from.
     ///   - bufferSize: how many events a slow client may fall behind before the oldest are dropped.
     public init(
         endpoint: RedisEndpoint, channel: String = RedisLiveChannel.defaultName,
-        settings: RedisConnectionPool.Settings = .init(), store: any PartStore, bufferSize: Int = 10_000,
-        logger: Logger
+        settings: RedisConnectionPool.Settings = .init(), bufferSize: Int = 10_000, logger: Logger
     ) {
-        self.store = store
         self.logger = logger
         self.bufferSize = bufferSize
         let redisSubscriber = RedisSubscriber(
             endpoint: endpoint, channel: channel, settings: settings, logger: logger,
             onMessage: { [weak self] message in self?.receive(message) },
-            onSubscribed: { [weak self] in self?.catchUp() })
+            onSubscribed: { [weak self] in self?.announceResubscription() })
         subscriber.withLock { $0 = redisSubscriber }
     }
 
@@ -60,19 +52,19 @@ public final class RedisLiveEventSource: LiveEventSource {
         let continuations = state.withLock { state in
             state.isStopped = true
             defer { state.jobs.removeAll() }
-            return state.jobs.values.flatMap { $0.continuations.values }
+            return state.jobs.values.flatMap(\.values)
         }
         for continuation in continuations { continuation.finish() }
     }
 
-    public func subscribe(jobID: JobID) -> AsyncStream<LogPartEvent> {
+    public func subscribe(jobID: JobID) -> AsyncStream<LiveEvent> {
         let (stream, continuation) = AsyncStream.makeStream(
-            of: LogPartEvent.self, bufferingPolicy: .bufferingNewest(bufferSize))
+            of: LiveEvent.self, bufferingPolicy: .bufferingNewest(bufferSize))
         let id = state.withLock { state -> Int? in
             guard !state.isStopped else { return nil }
             let id = state.nextID
             state.nextID += 1
-            state.jobs[jobID, default: Subscribers()].continuations[id] = continuation
+            state.jobs[jobID, default: [:]][id] = continuation
             return id
         }
         guard let id else {
@@ -85,13 +77,13 @@ public final class RedisLiveEventSource: LiveEventSource {
 
     /// Returns the number of open streams of a job.
     public func subscriberCount(jobID: JobID) -> Int {
-        state.withLock { $0.jobs[jobID]?.continuations.count ?? 0 }
+        state.withLock { $0.jobs[jobID]?.count ?? 0 }
     }
 
     private func unsubscribe(jobID: JobID, id: Int) {
         state.withLock { state in
-            state.jobs[jobID]?.continuations[id] = nil
-            if state.jobs[jobID]?.continuations.isEmpty == true { state.jobs[jobID] = nil }
+            state.jobs[jobID]?[id] = nil
+            if state.jobs[jobID]?.isEmpty == true { state.jobs[jobID] = nil }
         }
     }
 
@@ -106,40 +98,20 @@ public final class RedisLiveEventSource: LiveEventSource {
 
     /// Yields the event to its job's clients, and ends their streams after the final part.
     private func deliver(_ event: LogPartEvent) {
-        let continuations = state.withLock { state -> [AsyncStream<LogPartEvent>.Continuation] in
-            guard var subscribers = state.jobs[event.jobID] else { return [] }
-            subscribers.highestNumber = max(subscribers.highestNumber ?? event.number, event.number)
-            state.jobs[event.jobID] = event.isFinal ? nil : subscribers
-            return Array(subscribers.continuations.values)
+        let continuations = state.withLock { state -> [Continuation] in
+            guard let subscribers = state.jobs[event.jobID] else { return [] }
+            if event.isFinal { state.jobs[event.jobID] = nil }
+            return Array(subscribers.values)
         }
         for continuation in continuations {
-            continuation.yield(event)
+            continuation.yield(.part(event))
             if event.isFinal { continuation.finish() }
         }
     }
 
-    /// Reads and delivers the stored parts of every watched job after the highest part delivered.
-    private func catchUp() {
-        let watched = state.withLock { state in state.jobs.mapValues(\.highestNumber) }
-        guard !watched.isEmpty else { return }
-        Task { [store, logger] in
-            for (jobID, highestNumber) in watched {
-                do {
-                    guard let logID = try await store.logID(forJobID: jobID) else { continue }
-                    let parts = try await store.logParts(logID: logID, query: LogPartsQuery(after: highestNumber))
-                    for part in parts.sorted(by: { $0.number < $1.number }) {
-                        deliver(
-                            LogPartEvent(
-                                channel: LogPartEvent.channel(for: jobID, isPrivate: false), jobID: jobID,
-                                content: PartContent.displayText(ofStoredText: part.content ?? ""),
-                                number: part.number, isFinal: part.isFinal))
-                    }
-                } catch {
-                    logger.warning(
-                        "reading parts missed by a live stream failed",
-                        metadata: ["job_id": "\(jobID)", "error": "\(error)"])
-                }
-            }
-        }
+    /// Tells every client that messages may have been lost while the subscription was down.
+    private func announceResubscription() {
+        let continuations = state.withLock { state in state.jobs.values.flatMap(\.values) }
+        for continuation in continuations { continuation.yield(.resubscribed) }
     }
 }
