@@ -58,11 +58,13 @@ enum WorkerCommand {
             configuration: configuration, applicationName: "travis-logs-worker",
             statementTimeout: PostgresConfiguration.workerStatementTimeout, logger: logger, metrics: metrics)
         // Parts forwarded by logs.pusher_forwarding jobs are published for the stream clients of
-        // every web process.
+        // every web process. The maintenance switch is read at most once a second instead of once
+        // per log_parts job. Partition maintenance waits `maintenance_initial_sleep` (30 s by
+        // default) after turning the switch on, so every worker sees it before the maintenance starts.
         let pipeline = Pipeline(
             store: components.store, archive: components.archive, queue: queue, pusher: components.pusher,
-            liveStream: RedisLiveBroadcaster(pool: pool),
-            presence: RedisChannelPresence(pool: pool), maintenance: RedisMaintenanceSwitch(pool: pool),
+            liveStream: RedisLiveBroadcaster(pool: pool), presence: RedisChannelPresence(pool: pool),
+            maintenance: CachedMaintenanceSwitch(RedisMaintenanceSwitch(pool: pool), maximumAge: .seconds(1)),
             lock: RedisLock(pool: pool),
             logIDCache: InMemoryLogIDCache(capacity: max(1, configuration.logs.cacheSizeBytes / 64)),
             ignoredIDs: RedisIgnoredIDs(pool: pool), clock: SystemClock(), configuration: configuration,

@@ -1,15 +1,26 @@
-"""Times `travis-logs drain` and `travis-logs worker` from their start until PostgreSQL contains every
-published part in log_parts, then `\\copy` of the same rows as the floor.
+"""Times `travis-logs drain` and two `travis-logs worker` processes from their start until PostgreSQL
+contains every published part in log_parts and a local Pusher endpoint has received every part, then
+`\\copy` of the same rows as the floor.
+
+One worker runs the `log_parts` queue, the other the `logs.pusher_forwarding` queue, so that each
+one's CPU time is known. The forwarding worker sends to a Pusher HTTP endpoint in this script, on
+127.0.0.1, which accepts every request with 200 and counts the events. The channel existence check
+is off, so every part becomes an event.
 
 Run by script/bench/drain, which sets BIN, MESSAGES, CONSUMERS, STATE and the travis-logs
 environment. Prints `phase=end_to_end ...` and `phase=copy ...` lines. CPU seconds are the user and
-system time of each process from /proc, read when the last part is stored; the drain's peak RSS is
-its VmHWM.
+system time of each process from /proc: the drain's and the log_parts worker's read when the last
+part is stored, the forwarding worker's when the last event arrived. The drain's peak RSS is its
+VmHWM.
 """
 
+import http.server
+import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 BIN = os.environ["BIN"]
@@ -40,43 +51,113 @@ def peak_rss_megabytes(pid):
     return 0.0
 
 
-def start(name, *arguments):
+def start(name, *arguments, environment=None):
     log = open(os.path.join(STATE, f"{name}.log"), "w")
-    return subprocess.Popen([os.path.join(BIN, "travis-logs"), *arguments], stdout=log, stderr=log)
+    return subprocess.Popen(
+        [os.path.join(BIN, "travis-logs"), *arguments], stdout=log, stderr=log, env=environment or os.environ
+    )
+
+
+class PusherEndpoint(http.server.BaseHTTPRequestHandler):
+    """Accepts Pusher's `events` and `batch_events` requests and counts their events."""
+
+    protocol_version = "HTTP/1.1"
+    events = 0
+    lock = threading.Lock()
+    # The response goes out in one write. With headers and body written apart, Nagle's algorithm
+    # and the client's delayed acknowledgement slowed forwarding to about 300 events/s in one run.
+    response = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with PusherEndpoint.lock:
+            PusherEndpoint.events += len(body["batch"]) if "batch" in body else 1
+        self.wfile.write(PusherEndpoint.response)
+
+    def log_message(self, *arguments):
+        pass
+
+
+def forwarded_events():
+    with PusherEndpoint.lock:
+        return PusherEndpoint.events
 
 
 def stored_parts():
     return int(psql("-c", "SELECT count(*) FROM log_parts"))
 
 
+pusher = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PusherEndpoint)
+threading.Thread(target=pusher.serve_forever, daemon=True).start()
+# Placeholder credentials: the endpoint above checks no signature.
+forwarding_environment = dict(
+    os.environ,
+    TRAVIS_PUSHER_APP_ID="drain-bench",
+    TRAVIS_PUSHER_KEY="drain-bench-key",
+    TRAVIS_PUSHER_SECRET="drain-bench-secret",
+    TRAVIS_PUSHER_HOST="127.0.0.1",
+    TRAVIS_PUSHER_PORT=str(pusher.server_address[1]),
+    TRAVIS_PUSHER_SCHEME="http",
+    TRAVIS_CHANNELS_EXISTENCE_CHECK="false",
+)
+
 started = time.monotonic()
 worker = start("worker", "worker", "--queue", "log_parts", "--concurrency", os.environ["CONSUMERS"])
+forwarder = start(
+    "forwarder",
+    "worker",
+    "--queue",
+    "logs.pusher_forwarding",
+    "--concurrency",
+    os.environ["CONSUMERS"],
+    environment=forwarding_environment,
+)
 drain = start("drain", "drain")
-processes = {"drain": drain, "worker": worker}
+processes = {"drain": drain, "worker": worker, "forwarder": forwarder}
+cpu = {}
+stored_seconds = forwarded_seconds = None
 try:
     deadline = started + 900
-    while stored_parts() < MESSAGES:
+    while stored_seconds is None or forwarded_seconds is None:
         for name, process in processes.items():
             if process.poll() is not None:
                 sys.exit(f"{name} exited with status {process.returncode}; see {STATE}/{name}.log")
         if time.monotonic() > deadline:
-            sys.exit(f"timed out after 900 s: log_parts contains {stored_parts()} of {MESSAGES} parts")
+            sys.exit(
+                f"timed out after 900 s: log_parts contains {stored_parts()} of {MESSAGES} parts, "
+                f"Pusher received {forwarded_events()} events"
+            )
+        if stored_seconds is None and stored_parts() >= MESSAGES:
+            stored_seconds = time.monotonic() - started
+            cpu.update(drain=cpu_seconds(drain.pid), worker=cpu_seconds(worker.pid))
+            drain_rss = peak_rss_megabytes(drain.pid)
+        if forwarded_seconds is None and forwarded_events() >= MESSAGES:
+            forwarded_seconds = time.monotonic() - started
+            cpu["forwarder"] = cpu_seconds(forwarder.pid)
         time.sleep(0.2)
-    seconds = time.monotonic() - started
-    cpu = {name: cpu_seconds(process.pid) for name, process in processes.items()}
-    drain_rss = peak_rss_megabytes(drain.pid)
 finally:
     for process in processes.values():
         process.terminate()
     for process in processes.values():
         process.wait(timeout=60)
+    pusher.shutdown()
 
-total_cpu = sum(cpu.values())
+
+def per_part(seconds):
+    return f"{seconds / MESSAGES * 1000:.4f}"
+
+
 print(
-    f"phase=end_to_end parts={MESSAGES} seconds={seconds:.2f} parts_per_second={int(MESSAGES / seconds)} "
-    f"drain_cpu_ms_per_part={cpu['drain'] / MESSAGES * 1000:.4f} "
-    f"worker_cpu_ms_per_part={cpu['worker'] / MESSAGES * 1000:.4f} "
-    f"total_cpu_ms_per_part={total_cpu / MESSAGES * 1000:.4f} drain_peak_rss_mb={drain_rss:.1f}"
+    f"phase=end_to_end parts={MESSAGES} seconds={stored_seconds:.2f} "
+    f"parts_per_second={int(MESSAGES / stored_seconds)} forwarded_seconds={forwarded_seconds:.2f} "
+    f"drain_cpu_ms_per_part={per_part(cpu['drain'])} worker_cpu_ms_per_part={per_part(cpu['worker'])} "
+    f"forwarder_cpu_ms_per_part={per_part(cpu['forwarder'])} "
+    f"total_cpu_ms_per_part={per_part(cpu['drain'] + cpu['worker'])} "
+    f"total_with_forwarding_cpu_ms_per_part={per_part(sum(cpu.values()))} drain_peak_rss_mb={drain_rss:.1f}"
 )
 
 rows = os.path.join(STATE, "log_parts.copy")

@@ -28,15 +28,23 @@ public struct LogPartEvent: Sendable, Hashable {
 
     /// The event data as the original sends it: `{"id", "_log", "number", "final"}`.
     public func data() -> Data {
-        JSONValue.object([
+        dataValue.jsonData()
+    }
+
+    /// The JSON object that `data()` serializes.
+    public var dataValue: JSONValue {
+        .object([
             "id": .integer(jobID.rawValue), "_log": .string(content), "number": .integer(Int64(number)),
             "final": .bool(isFinal),
-        ]).jsonData()
+        ])
     }
 
     /// Returns the event with its content cut, at a character boundary, so that its data is at
     /// most `maximumSize` bytes, and whether anything was cut.
     public func truncated(toDataSize maximumSize: Int = LogPartEvent.maximumDataSize) -> (LogPartEvent, Bool) {
+        // JSON escapes a byte as at most 6 bytes (`\u00xx`), and the other members take fewer than
+        // 100, so shorter content fits without serializing it.
+        if content.utf8.count * 6 + 100 <= maximumSize { return (self, false) }
         guard data().count > maximumSize else { return (self, false) }
         let scalars = Array(content.unicodeScalars)
         var low = 0

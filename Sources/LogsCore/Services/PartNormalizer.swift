@@ -34,7 +34,12 @@ public struct PartNormalizer: Sendable {
 
     /// Decodes base64 that may contain line breaks and may lack its `=` padding.
     static func decodeBase64(_ text: String) -> Data? {
-        var compact = text.utf8.filter { $0 != 0x0A && $0 != 0x0D && $0 != 0x20 && $0 != 0x09 }
+        let isWhitespace = { (byte: UInt8) in byte == 0x0A || byte == 0x0D || byte == 0x20 || byte == 0x09 }
+        // Most parts are one padded line, which decodes without a compacted copy.
+        if text.utf8.count % 4 == 0 && !text.utf8.contains(where: isWhitespace) {
+            return Data(base64Encoded: text)
+        }
+        var compact = text.utf8.filter { !isWhitespace($0) }
         let remainder = compact.count % 4
         if remainder == 1 { return nil }
         if remainder > 0 { compact.append(contentsOf: repeatElement(UInt8(ascii: "="), count: 4 - remainder)) }

@@ -5,7 +5,8 @@ import Synchronization
 /// One consumer of the drain: its own connection and channel, and its own batch.
 ///
 /// It forwards the parts of each chunk of deliveries at once as one `logs.pusher_forwarding` job
-/// and collects parts into a batch that becomes one `log_parts` job. Messages are acknowledged, with one multiple
+/// and collects parts into a batch that becomes one `log_parts` job. When a batch fills inside a
+/// chunk, both jobs go to the queue in one push. Messages are acknowledged, with one multiple
 /// acknowledgement up to the batch's highest delivery tag, only after the queue stored that job.
 /// When the push fails, the batch is rejected with requeue, so the broker delivers it again and
 /// nothing is acknowledged without being stored. A lost connection, a failed channel or a consumer
@@ -130,8 +131,7 @@ final class DrainConsumer: Sendable {
                 forwarded.append(encoded)
                 batch.append(DrainBatch.Entry(part: encoded, deliveryTag: delivery.deliveryTag), at: .now)
                 if batch.count >= settings.batchSize {
-                    try await forward(&forwarded)
-                    try await flush(&batch, on: connection, failures: &pushFailures)
+                    try await flush(&batch, forwarding: &forwarded, on: connection, failures: &pushFailures)
                 }
             case .failure(let rejection):
                 try await deadLetter(delivery, rejection: rejection, on: connection)
@@ -148,9 +148,6 @@ final class DrainConsumer: Sendable {
     /// array of parts and forwards each, so one job per chunk of deliveries is read the same way.
     private func forward(_ parts: inout [RawLogPart]) async throws {
         guard !parts.isEmpty else { return }
-        // NOTE: writing this job's and the batch job's JSON through Foundation's JSONEncoder was about
-        // 70% of the drain's instructions per part (script/bench/drain-profile, 2026-12-04). Until the job
-        // JSON coder is faster, drain and worker together stay above the target of 0.05 ms CPU per part.
         let jobs = [JobPayload.pusherForwarding(parts).makeJob(at: clock.now())]
         let partCount = parts.count
         parts.removeAll(keepingCapacity: true)
@@ -168,15 +165,35 @@ final class DrainConsumer: Sendable {
     /// Stores the batch as one `log_parts` job, then acknowledges it; on a failed push, rejects it
     /// with requeue and waits before consuming more.
     private func flush(_ batch: inout DrainBatch, on connection: AMQPConnection, failures: inout Int) async throws {
+        var noParts: [RawLogPart] = []
+        try await flush(&batch, forwarding: &noParts, on: connection, failures: &failures)
+    }
+
+    /// Stores the batch as one `log_parts` job together with a `logs.pusher_forwarding` job for
+    /// `forwarded`, in one push and so one Redis round trip, then acknowledges the batch.
+    ///
+    /// The forwarded parts are all in the batch, so when the push fails they come back with the
+    /// requeued batch and are forwarded again then.
+    private func flush(
+        _ batch: inout DrainBatch, forwarding forwarded: inout [RawLogPart], on connection: AMQPConnection,
+        failures: inout Int
+    ) async throws {
         guard !batch.isEmpty else { return }
         let tag = batch.highestDeliveryTag
         let parts = batch.parts.map(\.part)
         batch.removeAll()
+        let now = clock.now()
+        var jobs: [Job] = []
+        if !forwarded.isEmpty {
+            jobs.append(JobPayload.pusherForwarding(forwarded).makeJob(at: now))
+            forwarded.removeAll(keepingCapacity: true)
+        }
+        jobs.append(JobPayload.logParts(parts).makeJob(at: now))
         let started = ContinuousClock.now
         do {
             // NOTE: a slow push is logged but not abandoned, because a push cut short may still have
             // stored the job, and requeueing its messages would then store every part twice.
-            try await queue.push([JobPayload.logParts(parts).makeJob(at: clock.now())])
+            try await queue.push(jobs)
             logIfSlow(since: started, parts: parts.count)
         } catch {
             failures += 1

@@ -42,6 +42,18 @@ public final class LogDrain: Sendable {
                 "queue": "\(settings.queueName)", "consumers": "\(consumers.count)",
                 "batch_size": "\(settings.batchSize)",
             ])
+        if settings.batchSize > settings.prefetch {
+            // A consumer has at most `prefetch` unacknowledged messages, so a larger batch never fills.
+            logger.warning(
+                """
+                drain batch size exceeds the prefetch count, so batches are stored only when their interval \
+                passes; set TRAVIS_LOGS_DRAIN_PREFETCH to at least TRAVIS_LOGS_DRAIN_BATCH_SIZE
+                """,
+                metadata: [
+                    "batch_size": "\(settings.batchSize)", "prefetch": "\(settings.prefetch)",
+                    "batch_interval_seconds": "\(settings.batchInterval.timeInterval)",
+                ])
+        }
         await withTaskGroup(of: Void.self) { group in
             for consumer in consumers {
                 group.addTask { await consumer.run() }

@@ -149,10 +149,16 @@ struct MessageJSONParser {
             index += 1
         }
         guard let byte = current else { return nil }
-        var utf8 = Array(bytes[start..<index])
-        if byte == UInt8(ascii: "\\") {
-            guard appendEscapedRest(to: &utf8) else { return nil }
+        if byte == UInt8(ascii: "\"") {
+            // Validated straight from the message's bytes, without an intermediate array.
+            let text = String(
+                validating: UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[start..<index]),
+                as: UTF8.self)
+            index += 1
+            return text
         }
+        var utf8 = Array(bytes[start..<index])
+        guard appendEscapedRest(to: &utf8) else { return nil }
         index += 1
         return String(validating: utf8, as: UTF8.self)
     }

@@ -97,16 +97,24 @@ public struct PusherBroadcaster: Broadcaster {
     }
 
     /// Returns the path and JSON body for the events: `events` for one, `batch_events` for more.
+    ///
+    /// `JSONValueWriter` writes the same bytes as `JSONValue.jsonData()` without Foundation's
+    /// encoder, which cost more CPU time per event than the rest of forwarding.
     static func request(for events: ArraySlice<LogPartEvent>, appID: String) -> (path: String, body: Data) {
         func dataString(_ event: LogPartEvent) -> String {
-            String(decoding: event.data(), as: UTF8.self)
+            JSONValueWriter.string(of: event.dataValue)
+        }
+        func bodyData(_ body: JSONValue) -> Data {
+            var writer = JSONValueWriter()
+            writer.write(body)
+            return Data(writer.bytes)
         }
         if events.count == 1, let event = events.first {
             let body = JSONValue.object([
                 "name": .string(LogPartEvent.eventName), "channels": .array([.string(event.channel)]),
                 "data": .string(dataString(event)),
             ])
-            return ("/apps/\(appID)/events", body.jsonData())
+            return ("/apps/\(appID)/events", bodyData(body))
         }
         let batch = events.map { event in
             JSONValue.object([
@@ -114,7 +122,7 @@ public struct PusherBroadcaster: Broadcaster {
                 "data": .string(dataString(event)),
             ])
         }
-        return ("/apps/\(appID)/batch_events", JSONValue.object(["batch": .array(batch)]).jsonData())
+        return ("/apps/\(appID)/batch_events", bodyData(.object(["batch": .array(batch)])))
     }
 
     private func recordFailure(_ error: PusherError, jobID: JobID?) {

@@ -14,7 +14,8 @@ public enum RedisLiveChannel {
 
     /// Encodes an event as a channel message.
     public static func message(for event: LogPartEvent) -> String {
-        String(decoding: event.data(), as: UTF8.self)
+        // The same bytes as `event.data()`, without Foundation's encoder.
+        JSONValueWriter.string(of: event.dataValue)
     }
 
     /// Decodes a channel message, or returns nil when the message is not an event's data.
