@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import LogsCore
@@ -28,8 +29,8 @@ struct JobRunnerTests {
         return await condition()
     }
 
-    @Test("successful job is acknowledged")
-    func successAcknowledged() async throws {
+    /// Runs one job with `runner` and checks that it finished once, acknowledged and not retried.
+    private func expectOneJobFinished(by runner: JobRunner) async throws {
         try await queue.push(JobPayload.timingInfo(JobID(1)).makeJob(at: clock.now()))
 
         let count = try await runner.runUntilIdle(queues: Self.allQueues)
@@ -39,6 +40,20 @@ struct JobRunnerTests {
         #expect(await queue.retryJobs().isEmpty)
         #expect(await queue.deadJobs().isEmpty)
         #expect(await queue.isIdle())
+    }
+
+    @Test("successful job is acknowledged")
+    func successAcknowledged() async throws {
+        try await expectOneJobFinished(by: runner)
+    }
+
+    @Test("failed acknowledgement of a finished job is not retried as a job")
+    func lostAcknowledgementReply() async throws {
+        let lossy = LostReplyQueue(base: queue, failures: 2)
+        let runner = JobRunner(
+            queue: lossy, dispatcher: pipeline.dispatcher, clock: clock, maintenancePause: .seconds(1),
+            logger: pipeline.logger, metrics: pipeline.metrics)
+        try await expectOneJobFinished(by: runner)
     }
 
     @Test("runNext returns false when no job is due")
@@ -193,6 +208,46 @@ struct JobRunnerTests {
         #expect(returned)
     }
 }
+
+/// A queue whose first `failures` acknowledgements throw after the base queue removed the job,
+/// as when Redis runs the removal and the connection drops before the reply.
+private final class LostReplyQueue: JobQueue {
+    let base: any JobQueue
+    private let remainingFailures: Mutex<Int>
+
+    init(base: any JobQueue, failures: Int) {
+        self.base = base
+        remainingFailures = Mutex(failures)
+    }
+
+    func push(_ jobs: [Job]) async throws { try await base.push(jobs) }
+
+    func schedule(_ job: Job, at date: Date) async throws { try await base.schedule(job, at: date) }
+
+    func reserve(from queues: [WeightedQueue], timeout: Duration) async throws -> ReservedJob? {
+        try await base.reserve(from: queues, timeout: timeout)
+    }
+
+    func acknowledge(_ job: ReservedJob) async throws {
+        try await base.acknowledge(job)
+        let fails = remainingFailures.withLock { remaining in
+            defer { remaining -= 1 }
+            return remaining > 0
+        }
+        if fails { throw LostReply() }
+    }
+
+    func requeue(_ job: ReservedJob) async throws { try await base.requeue(job) }
+
+    func retry(_ job: ReservedJob, as updated: Job, at date: Date) async throws {
+        try await base.retry(job, as: updated, at: date)
+    }
+
+    func bury(_ job: ReservedJob, as updated: Job) async throws { try await base.bury(job, as: updated) }
+}
+
+/// The error of an acknowledgement whose reply was lost.
+private struct LostReply: Error {}
 
 /// Records that a task has finished.
 private actor FinishFlag {

@@ -106,15 +106,47 @@ public final class JobRunner: Sendable {
             )
             .observe(max(0, clock.now().timeIntervalSince1970 - enqueuedAt))
         }
+        let outcome: JobDispatcher.Outcome
         do {
-            let outcome = try await performWaitingOutMaintenance(job, metadata: metadata)
-            try await queue.acknowledge(reserved)
-            count(job, result: outcome == .done ? "done" : "rescheduled")
+            outcome = try await performWaitingOutMaintenance(job, metadata: metadata)
         } catch is CancellationError {
             try? await queue.requeue(reserved)
             logger.info("job interrupted and queued again", metadata: metadata)
+            return
         } catch {
             await fail(reserved, error: error, metadata: metadata)
+            return
+        }
+        await acknowledgeFinished(reserved, metadata: metadata)
+        count(job, result: outcome == .done ? "done" : "rescheduled")
+    }
+
+    /// The attempts at acknowledging a finished job. The waits between them start at 200 ms and
+    /// double up to 5 s, about 16 s in all, which outlasts a Redis restart.
+    static let acknowledgementAttempts = 8
+
+    /// Acknowledges a job that ran to the end, trying again when the acknowledgement fails.
+    ///
+    /// A finished job is never sent to the retry set. When Redis removed the job but the reply was
+    /// lost, a retry would run the job a second time. A `log_parts` job would then store its parts
+    /// twice, possibly after the log was aggregated. Acknowledging again is safe because removing
+    /// a job that is no longer in progress changes nothing.
+    private func acknowledgeFinished(_ reserved: ReservedJob, metadata: Logger.Metadata) async {
+        var delay = Duration.milliseconds(200)
+        for attempt in 1...Self.acknowledgementAttempts {
+            do {
+                try await queue.acknowledge(reserved)
+                return
+            } catch {
+                guard attempt < Self.acknowledgementAttempts else {
+                    logger.error(
+                        "acknowledging a finished job failed; it stays in progress until recovered",
+                        metadata: metadata.merging(["error": "\(error)", "attempts": "\(attempt)"]) { $1 })
+                    return
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
         }
     }
 
