@@ -70,7 +70,7 @@ let package = Package(
         // The libmicrohttpd floor that script/bench/http compares the API with.
         .executableTarget(name: "http-floor", dependencies: ["CMicroHTTPD"], path: "Benchmarks/HTTPFloor"),
 
-        .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore"]),
+        .testTarget(name: "LogsCoreTests", dependencies: ["LogsCore", "TestSupport"]),
         // Helpers for tests that start local Python servers and oracles; used by test targets only.
         .target(
             name: "TestSupport", dependencies: ["LogsCore", "LogsStorage", "CurlClient"], path: "Tests/TestSupport"),

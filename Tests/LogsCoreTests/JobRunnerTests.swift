@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import LogsCore
@@ -211,21 +212,13 @@ struct JobRunnerTests {
 
 /// A queue whose first `failures` acknowledgements throw after the base queue removed the job,
 /// as when Redis runs the removal and the connection drops before the reply.
-private final class LostReplyQueue: JobQueue {
+private final class LostReplyQueue: ForwardingJobQueue {
     let base: any JobQueue
     private let remainingFailures: Mutex<Int>
 
     init(base: any JobQueue, failures: Int) {
         self.base = base
         remainingFailures = Mutex(failures)
-    }
-
-    func push(_ jobs: [Job]) async throws { try await base.push(jobs) }
-
-    func schedule(_ job: Job, at date: Date) async throws { try await base.schedule(job, at: date) }
-
-    func reserve(from queues: [WeightedQueue], timeout: Duration) async throws -> ReservedJob? {
-        try await base.reserve(from: queues, timeout: timeout)
     }
 
     func acknowledge(_ job: ReservedJob) async throws {
@@ -236,14 +229,6 @@ private final class LostReplyQueue: JobQueue {
         }
         if fails { throw LostReply() }
     }
-
-    func requeue(_ job: ReservedJob) async throws { try await base.requeue(job) }
-
-    func retry(_ job: ReservedJob, as updated: Job, at date: Date) async throws {
-        try await base.retry(job, as: updated, at: date)
-    }
-
-    func bury(_ job: ReservedJob, as updated: Job) async throws { try await base.bury(job, as: updated) }
 }
 
 /// The error of an acknowledgement whose reply was lost.

@@ -1,5 +1,6 @@
 import Foundation
 import LogsCore
+import TestSupport
 import Testing
 
 /// A pipeline on the in-memory implementations and a `ManualClock`, with the steps the pipeline
@@ -283,37 +284,13 @@ actor Gate {
 
 /// A `JobQueue` whose `push` passes a `Gate` first, so a test can hold a service in the middle of
 /// its work (for example a sweeper holding its lock).
-struct GatedJobQueue: JobQueue {
+struct GatedJobQueue: ForwardingJobQueue {
     let base: any JobQueue
     let gate: Gate
 
     func push(_ jobs: [Job]) async throws {
         await gate.pass()
         try await base.push(jobs)
-    }
-
-    func schedule(_ job: Job, at date: Date) async throws {
-        try await base.schedule(job, at: date)
-    }
-
-    func reserve(from queues: [WeightedQueue], timeout: Duration) async throws -> ReservedJob? {
-        try await base.reserve(from: queues, timeout: timeout)
-    }
-
-    func acknowledge(_ job: ReservedJob) async throws {
-        try await base.acknowledge(job)
-    }
-
-    func requeue(_ job: ReservedJob) async throws {
-        try await base.requeue(job)
-    }
-
-    func retry(_ job: ReservedJob, as updated: Job, at date: Date) async throws {
-        try await base.retry(job, as: updated, at: date)
-    }
-
-    func bury(_ job: ReservedJob, as updated: Job) async throws {
-        try await base.bury(job, as: updated)
     }
 }
 

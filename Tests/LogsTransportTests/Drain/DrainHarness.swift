@@ -1,6 +1,7 @@
 import Foundation
 import LogsCore
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import LogsTransport
@@ -121,7 +122,7 @@ struct DrainHarness {
 }
 
 /// A job queue that fails chosen pushes, standing in for a Redis pool that times out under load.
-final class FailingJobQueue: JobQueue {
+final class FailingJobQueue: ForwardingJobQueue {
     private struct State {
         var pushes = 0
         var failsAll = false
@@ -150,20 +151,4 @@ final class FailingJobQueue: JobQueue {
         if fails { throw RedisError(.io, "injected push failure") }
         try await base.push(jobs)
     }
-
-    func schedule(_ job: Job, at date: Date) async throws { try await base.schedule(job, at: date) }
-
-    func reserve(from queues: [WeightedQueue], timeout: Duration) async throws -> ReservedJob? {
-        try await base.reserve(from: queues, timeout: timeout)
-    }
-
-    func acknowledge(_ job: ReservedJob) async throws { try await base.acknowledge(job) }
-
-    func requeue(_ job: ReservedJob) async throws { try await base.requeue(job) }
-
-    func retry(_ job: ReservedJob, as updated: Job, at date: Date) async throws {
-        try await base.retry(job, as: updated, at: date)
-    }
-
-    func bury(_ job: ReservedJob, as updated: Job) async throws { try await base.bury(job, as: updated) }
 }

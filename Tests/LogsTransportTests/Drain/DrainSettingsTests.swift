@@ -1,5 +1,6 @@
 import Foundation
 import LogsCore
+import TestSupport
 import Testing
 
 @testable import LogsTransport
@@ -51,7 +52,7 @@ struct DrainSlowFlushTests {
 }
 
 /// A job queue whose `log_parts` pushes take at least `delay`, standing in for a slow Redis.
-struct SlowJobQueue: JobQueue {
+struct SlowJobQueue: ForwardingJobQueue {
     let base: any JobQueue
     let delay: Duration
 
@@ -61,20 +62,4 @@ struct SlowJobQueue: JobQueue {
         }
         try await base.push(jobs)
     }
-
-    func schedule(_ job: Job, at date: Date) async throws { try await base.schedule(job, at: date) }
-
-    func reserve(from queues: [WeightedQueue], timeout: Duration) async throws -> ReservedJob? {
-        try await base.reserve(from: queues, timeout: timeout)
-    }
-
-    func acknowledge(_ job: ReservedJob) async throws { try await base.acknowledge(job) }
-
-    func requeue(_ job: ReservedJob) async throws { try await base.requeue(job) }
-
-    func retry(_ job: ReservedJob, as updated: Job, at date: Date) async throws {
-        try await base.retry(job, as: updated, at: date)
-    }
-
-    func bury(_ job: ReservedJob, as updated: Job) async throws { try await base.bury(job, as: updated) }
 }
