@@ -89,13 +89,13 @@ public struct Router: Sendable {
     public func match(method: String, path: String) -> Match {
         let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         var candidates: [Route] = []
-        var mostLiterals = -1
+        var maxLiteralCount = -1
         for route in routes where Self.matches(route.segments, pathSegments) {
-            if route.literalCount > mostLiterals {
+            if route.literalCount > maxLiteralCount {
                 candidates = []
-                mostLiterals = route.literalCount
+                maxLiteralCount = route.literalCount
             }
-            if route.literalCount == mostLiterals {
+            if route.literalCount == maxLiteralCount {
                 candidates.append(route)
             }
         }
