@@ -20,7 +20,8 @@ enum RedisQueueBenchmark {
         let pool = try RedisConnectionPool(configuration: configuration, size: workers + 4, logger: logger)
         let namespace = "bench-\(UUID().uuidString.prefix(8))"
         let queue = RedisJobQueue(
-            pool: pool, namespace: namespace, settings: RedisJobQueue.Settings(prefetch: prefetch), logger: logger)
+            pool: pool, namespace: namespace,
+            settings: RedisJobQueue.Settings(prefetch: prefetch, fetchesOnAcknowledge: true), logger: logger)
         let now = Date()
         let job = Job(className: "Benchmark::Noop", queue: "bench", args: [], retry: .bool(false), createdAt: now)
 

@@ -35,6 +35,11 @@ public final class RedisJobQueue: JobQueue, Sendable {
         /// the in-progress list, for the next `reserve`, and `close()` pushes it back when no
         /// `reserve` comes. This halves the round trips a worker waits for per job, at the cost of
         /// taking a job a moment before a worker is free for it.
+        ///
+        /// Off by default: a process killed with a job taken ahead leaves that job in its
+        /// in-progress list until another process recovers it after `processTimeout`. A
+        /// `log_parts` job stranded so can come back after its log's missing-parts wait, so its
+        /// part is appended out of order.
         public var fetchesOnAcknowledge: Bool
         /// How long a unique job's claim outlives its due time, in case the job is removed by
         /// something that does not release the claim, such as a Ruby Sidekiq process.
@@ -48,7 +53,7 @@ public final class RedisJobQueue: JobQueue, Sendable {
             identity: String = Settings.makeIdentity(), heartbeatInterval: Duration = .seconds(10),
             processTimeout: Duration = .seconds(60), promotionInterval: Duration = .seconds(5),
             recoveryInterval: Duration = .seconds(60), maximumBlock: Duration = .seconds(2), prefetch: Int = 1,
-            fetchesOnAcknowledge: Bool = true, uniqueClaimExpiry: Duration = .seconds(3600),
+            fetchesOnAcknowledge: Bool = false, uniqueClaimExpiry: Duration = .seconds(3600),
             deadMaximumJobs: Int = 10_000,
             deadTimeout: Duration = .seconds(180 * 24 * 3600)
         ) {

@@ -291,8 +291,9 @@ struct RedisJobQueueTests {
 
     @Test("acknowledgement fetches next job")
     func acknowledgementFetchesNextJob() async throws {
-        let settings = RedisJobQueue.Settings(promotionInterval: .zero, recoveryInterval: .zero)
-        #expect(settings.fetchesOnAcknowledge)
+        #expect(!RedisJobQueue.Settings().fetchesOnAcknowledge)
+        let settings = RedisJobQueue.Settings(
+            promotionInterval: .zero, recoveryInterval: .zero, fetchesOnAcknowledge: true)
         let queue = RedisJobQueue(pool: pool, namespace: namespace, settings: settings, logger: Logger(label: "test"))
         let jobs = (1...3).map { Self.archiveJob($0) }
         try await queue.push(jobs)
