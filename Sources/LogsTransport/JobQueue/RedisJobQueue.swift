@@ -18,6 +18,12 @@ public final class RedisJobQueue: JobQueue, Sendable {
         /// How often the heartbeat key is refreshed.
         public var heartbeatInterval: Duration
         /// The heartbeat key's expiry: a process silent this long counts as dead.
+        ///
+        /// With the defaults (a beat every 5 s, 20 s of silence, a look for dead processes about
+        /// every 5 s), the jobs of a killed process are back in their queues within about 30 s.
+        /// That has to stay well under the aggregator's missing-parts wait (60 s by default):
+        /// a `log_parts` job that comes back after its log was aggregated appends its parts out of
+        /// order.
         public var processTimeout: Duration
         /// The average interval between moves of due scheduled and retry jobs to their queues.
         /// Each wait is drawn between half and one and a half times this, so processes spread out.
@@ -50,9 +56,9 @@ public final class RedisJobQueue: JobQueue, Sendable {
         public var deadTimeout: Duration
 
         public init(
-            identity: String = Settings.makeIdentity(), heartbeatInterval: Duration = .seconds(10),
-            processTimeout: Duration = .seconds(60), promotionInterval: Duration = .seconds(5),
-            recoveryInterval: Duration = .seconds(60), maximumBlock: Duration = .seconds(2), prefetch: Int = 1,
+            identity: String = Settings.makeIdentity(), heartbeatInterval: Duration = .seconds(5),
+            processTimeout: Duration = .seconds(20), promotionInterval: Duration = .seconds(5),
+            recoveryInterval: Duration = .seconds(5), maximumBlock: Duration = .seconds(2), prefetch: Int = 1,
             fetchesOnAcknowledge: Bool = false, uniqueClaimExpiry: Duration = .seconds(3600),
             deadMaximumJobs: Int = 10_000,
             deadTimeout: Duration = .seconds(180 * 24 * 3600)
