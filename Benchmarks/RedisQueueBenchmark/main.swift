@@ -7,8 +7,10 @@ import LogsTransport
 ///
 /// Usage: `RedisQueueBenchmark JOBS WORKERS [PREFETCH]` with REDIS_URL set; PREFETCH is
 /// `RedisJobQueue.Settings.prefetch`, 1 by default. "Running" a job here is what the
-/// queue costs a worker: reserve it into the in-progress list, then acknowledge it. The jobs are
-/// pushed in batches of 1,000, one pipeline per batch. Output is one `key=value` line per phase.
+/// queue costs a worker: reserve it into the in-progress list, then acknowledge it through a
+/// `BackgroundAcknowledger` with `JobRunner`'s default limit, as `JobRunner.run` does, so a task
+/// takes its next job without waiting for the acknowledgement. The jobs are pushed in batches of
+/// 1,000, one pipeline per batch. Output is one `key=value` line per phase.
 enum RedisQueueBenchmark {
     static func run() async throws {
         let arguments = CommandLine.arguments
@@ -21,7 +23,7 @@ enum RedisQueueBenchmark {
         let namespace = "bench-\(UUID().uuidString.prefix(8))"
         let queue = RedisJobQueue(
             pool: pool, namespace: namespace,
-            settings: RedisJobQueue.Settings(prefetch: prefetch, fetchesOnAcknowledge: true), logger: logger)
+            settings: RedisJobQueue.Settings(prefetch: prefetch), logger: logger)
         let now = Date()
         let job = Job(className: "Benchmark::Noop", queue: "bench", args: [], retry: .bool(false), createdAt: now)
 
@@ -39,19 +41,26 @@ enum RedisQueueBenchmark {
             "phase=push jobs=\(jobCount) seconds=\(format(pushSeconds)) jobs_per_second=\(format(Double(jobCount) / pushSeconds))"
         )
 
+        let acknowledger = BackgroundAcknowledger(queue: queue, limit: 64, logger: logger)
         let runStart = ContinuousClock.now
         let ran = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<workers {
                 group.addTask {
                     var count = 0
                     while let reserved = try await queue.reserve(from: [WeightedQueue("bench")], timeout: .zero) {
-                        try await queue.acknowledge(reserved)
+                        await acknowledger.acknowledge(reserved, metadata: [:])
                         count += 1
                     }
                     return count
                 }
             }
             return try await group.reduce(0, +)
+        }
+        await acknowledger.waitUntilIdle()
+        let leftInProgress = try await queue.inProgressPayloads().count
+        guard leftInProgress == 0, ran == jobCount else {
+            throw BenchmarkFailure(
+                "ran \(ran) of \(jobCount) jobs, and \(leftInProgress) are still in progress after every acknowledgement ended")
         }
         let runSeconds = runStart.duration(to: .now).timeInterval
         print(
@@ -61,6 +70,14 @@ enum RedisQueueBenchmark {
         _ = try await pool.send(
             "DEL", "\(namespace):queue:bench", "\(namespace):queues", "\(namespace):travis-logs:processes")
         pool.close()
+    }
+
+    struct BenchmarkFailure: Error, CustomStringConvertible {
+        var description: String
+
+        init(_ description: String) {
+            self.description = description
+        }
     }
 
     static func format(_ value: Double) -> String {

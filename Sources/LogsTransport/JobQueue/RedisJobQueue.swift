@@ -164,9 +164,8 @@ public final class RedisJobQueue: JobQueue, Sendable {
     /// runs the fetch script for the queues of the latest `reserve`. So the worker's next
     /// `reserve` usually finds its job in memory and waits for no round trip of its own.
     public func acknowledge(_ job: ReservedJob) async throws {
-        // NOTE: each acknowledgement waits for its round trip, so a worker runs at most one job per
-        // round trip. On the shared 2-core machine that kept 5 workers near 3,000 to 4,000 jobs/s,
-        // below the 20,000 jobs/s goal of script/bench/redis-queue.
+        // Each call waits for its round trip. `JobRunner.run` acknowledges through a
+        // `BackgroundAcknowledger`, so its worker tasks do not wait for this.
         let acknowledgement = RedisCommand("LREM", keys.inProgress(identity), "-1", job.payload)
         guard let (fetch, order) = fetchAheadCommand() else {
             _ = try RedisConnection.checked(try await batcher.send(acknowledgement), command: acknowledgement.name)
