@@ -1,7 +1,11 @@
 import Synchronization
 
-/// Acknowledges finished jobs in tasks of their own, so that a worker task takes its next job
+/// Acknowledges finished jobs in a task of its own, so that a worker task takes its next job
 /// without waiting for the round trip of the previous job's acknowledgement.
+///
+/// One drain task runs while acknowledgements are pending. It acknowledges all pending jobs with
+/// one `JobQueue.acknowledge(_:)` call of a list, one round trip on Redis, then repeats with those
+/// added meanwhile. So a round trip costs one task wake-up, however many jobs it acknowledges.
 ///
 /// A failed acknowledgement is tried again, and a finished job is never sent to the retry set.
 /// When Redis removed the job but the reply was lost, a retry would run the job a second time. A
@@ -10,16 +14,25 @@ import Synchronization
 /// nothing.
 ///
 /// At most `limit` acknowledgements are outstanding, and `acknowledge` waits for one of them to end
-/// beyond that. A process killed with acknowledgements outstanding runs those jobs again after
+/// beyond that. While a list of jobs is retried, acknowledgements added meanwhile wait for it. A process killed with acknowledgements outstanding runs those jobs again after
 /// recovery, as it would a job killed mid-run. On a clean shutdown, call `waitUntilIdle()` before
 /// the queue hands back its in-progress jobs, or finished jobs would be queued and run again.
 public final class BackgroundAcknowledger: Sendable {
-    /// The attempts at acknowledging one job. The waits between them start at 200 ms and double up
-    /// to 5 s, about 16 s in all, which outlasts a Redis restart.
+    /// The attempts at acknowledging one job or list of jobs. The waits between them start at
+    /// 200 ms and double up to 5 s, about 16 s in all, which outlasts a Redis restart.
     public static let attempts = 8
 
+    private struct Pending {
+        var job: ReservedJob
+        var metadata: Logger.Metadata
+        var completion: @Sendable () -> Void
+    }
+
     private struct State {
+        /// Acknowledgements pending or in flight, at most `limit`.
         var outstanding = 0
+        var pending: [Pending] = []
+        var isDraining = false
         /// Callers of `acknowledge` waiting for an outstanding acknowledgement to end.
         var slotWaiters: [CheckedContinuation<Void, Never>] = []
         /// Callers of `waitUntilIdle` waiting for the last outstanding acknowledgement to end.
@@ -43,44 +56,31 @@ public final class BackgroundAcknowledger: Sendable {
         state.withLock { $0.outstanding }
     }
 
-    /// Starts acknowledging `job` in a task of its own and returns, after waiting for an
-    /// outstanding acknowledgement to end when `limit` are outstanding. `completion` runs in that
-    /// task after the acknowledgement succeeded or its last attempt failed.
+    /// Adds `job` to the pending acknowledgements and returns, after waiting for an outstanding
+    /// acknowledgement to end when `limit` are outstanding. `completion` runs in the drain task
+    /// after the acknowledgement succeeded or its last attempt failed.
     ///
-    /// The task does not inherit the caller's cancellation, so a job that ran to the end is
+    /// The drain task does not inherit the caller's cancellation, so a job that ran to the end is
     /// acknowledged even when its worker task is cancelled meanwhile.
     public func acknowledge(
         _ job: ReservedJob, metadata: Logger.Metadata, completion: @escaping @Sendable () -> Void = {}
     ) async {
         await acquireSlot()
-        Task.detached {
-            await self.acknowledgeNow(job, metadata: metadata)
-            completion()
-            self.releaseSlot()
+        let startsDrain = state.withLock { state -> Bool in
+            state.pending.append(Pending(job: job, metadata: metadata, completion: completion))
+            guard !state.isDraining else { return false }
+            state.isDraining = true
+            return true
+        }
+        if startsDrain {
+            Task.detached { await self.drain() }
         }
     }
 
     /// Acknowledges `job` in the calling task, trying again as `acknowledge` does, and returns
     /// when that succeeded or its last attempt failed.
     public func acknowledgeNow(_ job: ReservedJob, metadata: Logger.Metadata) async {
-        var delay = Duration.milliseconds(200)
-        for attempt in 1...Self.attempts {
-            do {
-                try await queue.acknowledge(job)
-                return
-            } catch {
-                guard attempt < Self.attempts else {
-                    logger.error(
-                        "acknowledging a finished job failed; it stays in progress until recovered",
-                        metadata: metadata.merging(["error": "\(error)", "attempts": "\(attempt)"]) { $1 })
-                    return
-                }
-                // A sleep that cancellation cuts short would use up the attempts within
-                // microseconds, so the wait runs to its end.
-                await Self.sleepIgnoringCancellation(for: delay)
-                delay = min(delay * 2, .seconds(5))
-            }
-        }
+        await acknowledgeNow([job], metadata: [metadata])
     }
 
     /// Returns once no acknowledgement is outstanding. Cancellation does not end the wait early.
@@ -92,6 +92,47 @@ public final class BackgroundAcknowledger: Sendable {
                 return false
             }
             if isIdle { continuation.resume() }
+        }
+    }
+
+    /// Acknowledges the pending jobs, a list per call, until none is pending.
+    private func drain() async {
+        while true {
+            let batch = state.withLock { state -> [Pending] in
+                guard !state.pending.isEmpty else {
+                    state.isDraining = false
+                    return []
+                }
+                defer { state.pending.removeAll(keepingCapacity: true) }
+                return state.pending
+            }
+            if batch.isEmpty { return }
+            await acknowledgeNow(batch.map(\.job), metadata: batch.map(\.metadata))
+            for item in batch { item.completion() }
+            releaseSlots(batch.count)
+        }
+    }
+
+    private func acknowledgeNow(_ jobs: [ReservedJob], metadata: [Logger.Metadata]) async {
+        var delay = Duration.milliseconds(200)
+        for attempt in 1...Self.attempts {
+            do {
+                try await queue.acknowledge(jobs)
+                return
+            } catch {
+                guard attempt < Self.attempts else {
+                    for jobMetadata in metadata {
+                        logger.error(
+                            "acknowledging a finished job failed; it stays in progress until recovered",
+                            metadata: jobMetadata.merging(["error": "\(error)", "attempts": "\(attempt)"]) { $1 })
+                    }
+                    return
+                }
+                // A sleep that cancellation cuts short would use up the attempts within
+                // microseconds, so the wait runs to its end.
+                await Self.sleepIgnoringCancellation(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
         }
     }
 
@@ -115,20 +156,21 @@ public final class BackgroundAcknowledger: Sendable {
         }
     }
 
-    /// Ends one outstanding acknowledgement, handing its place to the first waiting caller.
-    private func releaseSlot() {
-        let (next, idle) = state.withLock { state -> (CheckedContinuation<Void, Never>?, [CheckedContinuation<Void, Never>]) in
-            if !state.slotWaiters.isEmpty {
-                // The place passes to the waiter, so the outstanding count stays the same.
-                return (state.slotWaiters.removeFirst(), [])
-            }
-            state.outstanding -= 1
-            guard state.outstanding == 0 else { return (nil, []) }
+    /// Ends `count` outstanding acknowledgements, handing their places to waiting callers first.
+    private func releaseSlots(_ count: Int) {
+        typealias Waiters = (slots: [CheckedContinuation<Void, Never>], idle: [CheckedContinuation<Void, Never>])
+        let waiters = state.withLock { state -> Waiters in
+            // A place that passes to a waiter stays counted as outstanding.
+            let handedOver = min(count, state.slotWaiters.count)
+            let slots = Array(state.slotWaiters.prefix(handedOver))
+            state.slotWaiters.removeFirst(handedOver)
+            state.outstanding -= count - handedOver
+            guard state.outstanding == 0 else { return (slots, []) }
             defer { state.idleWaiters.removeAll() }
-            return (nil, state.idleWaiters)
+            return (slots, state.idleWaiters)
         }
-        next?.resume()
-        for waiter in idle { waiter.resume() }
+        for waiter in waiters.slots { waiter.resume() }
+        for waiter in waiters.idle { waiter.resume() }
     }
 
     private static func sleepIgnoringCancellation(for delay: Duration) async {
