@@ -70,7 +70,8 @@ enum RedisQueueBenchmark {
         let leftInProgress = try await queue.inProgressPayloads().count
         guard leftInProgress == 0, ran == jobCount else {
             throw BenchmarkFailure(
-                "ran \(ran) of \(jobCount) jobs, and \(leftInProgress) are still in progress after every acknowledgement ended")
+                "ran \(ran) of \(jobCount) jobs, and \(leftInProgress) are still in progress after every acknowledgement ended"
+            )
         }
         let runSeconds = runStart.duration(to: .now).timeInterval
         print(

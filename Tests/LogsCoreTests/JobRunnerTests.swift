@@ -209,11 +209,11 @@ struct JobRunnerTests {
         #expect(returned)
     }
 
-    @Test("run returns after acknowledgement in flight")
-    func runWaitsForPendingAcknowledgement() async throws {
-        let gated = GatedAcknowledgementQueue(base: queue)
+    /// Pushes one job and starts `run` on one task with a runner on `wrapped`, which wraps `queue`.
+    /// Returns the runner and the flag set when `run` returns.
+    private func runOneJob(through wrapped: any JobQueue) async throws -> (JobRunner, FinishFlag) {
         let runner = JobRunner(
-            queue: gated, dispatcher: pipeline.dispatcher, clock: clock, maintenancePause: .seconds(1),
+            queue: wrapped, dispatcher: pipeline.dispatcher, clock: clock, maintenancePause: .seconds(1),
             logger: pipeline.logger, metrics: pipeline.metrics)
         try await queue.push(JobPayload.timingInfo(JobID(1)).makeJob(at: clock.now()))
         let finished = FinishFlag()
@@ -221,6 +221,13 @@ struct JobRunnerTests {
             await runner.run(queues: Self.allQueues, concurrency: 1, pollTimeout: .seconds(1))
             await finished.set()
         }
+        return (runner, finished)
+    }
+
+    @Test("run returns after acknowledgement in flight")
+    func runWaitsForPendingAcknowledgement() async throws {
+        let gated = GatedAcknowledgementQueue(base: queue)
+        let (runner, finished) = try await runOneJob(through: gated)
         // The task polls for its next job while the acknowledgement of the first one is held.
         let acknowledging = try await eventually { gated.heldCount == 1 && clock.sleeperCount == 1 }
 
@@ -250,15 +257,7 @@ struct JobRunnerTests {
     @Test("lost acknowledgement reply retried in background")
     func lostAcknowledgementReplyInBackground() async throws {
         let lossy = LostReplyQueue(base: queue, failures: 2)
-        let runner = JobRunner(
-            queue: lossy, dispatcher: pipeline.dispatcher, clock: clock, maintenancePause: .seconds(1),
-            logger: pipeline.logger, metrics: pipeline.metrics)
-        try await queue.push(JobPayload.timingInfo(JobID(1)).makeJob(at: clock.now()))
-        let finished = FinishFlag()
-        Task {
-            await runner.run(queues: Self.allQueues, concurrency: 1, pollTimeout: .seconds(1))
-            await finished.set()
-        }
+        let (runner, finished) = try await runOneJob(through: lossy)
 
         // The waits between attempts are 200 ms and 400 ms of real time.
         let acknowledged = try await eventually { lossy.attemptCount == 3 && runner.pendingAcknowledgementCount == 0 }

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Acknowledges finished jobs in a task of its own, so that a worker task takes its next job
-/// without waiting for the round trip of the previous job's acknowledgement.
+/// A sender of finished jobs' acknowledgements from a task of its own, so that a worker task takes
+/// its next job without waiting for the round trip of the previous job's acknowledgement.
 ///
 /// One drain task runs while acknowledgements are pending. It acknowledges all pending jobs with
 /// one `JobQueue.acknowledge(_:)` call of a list, one round trip on Redis, then repeats with those
