@@ -21,6 +21,8 @@ public final class JobRunner: Sendable {
     private let stopping = Mutex(false)
     private let acknowledger: BackgroundAcknowledger
 
+    /// - Parameter maximumPendingAcknowledgements: how many finished jobs `run` lets wait for their
+    ///   acknowledgement before a task waits too. A process killed meanwhile runs them again.
     public init(
         queue: any JobQueue, dispatcher: JobDispatcher, clock: any LogsClock,
         retryPolicy: SidekiqRetryPolicy = SidekiqRetryPolicy(), maintenancePause: Duration, logger: Logger,
