@@ -7,7 +7,8 @@ import LogsTransport
 /// on in-memory storage, which is fine for jobs that the tests only count.
 ///
 /// It reads the usual variables (REDIS_URL, TRAVIS_SIDEKIQ_NAMESPACE,
-/// TRAVIS_LOGS_MAINTENANCE_INITIAL_SLEEP) and the optional FIXTURE_PROCESS_TIMEOUT_MS, takes jobs from the
+/// TRAVIS_LOGS_MAINTENANCE_INITIAL_SLEEP), the optional FIXTURE_PROCESS_TIMEOUT_MS and
+/// FIXTURE_PREFETCH (the queue's `prefetch`, 1 when unset), takes jobs from the
 /// `maintenance` queue on two tasks, and prints the Prometheus metrics on stdout when it stops on
 /// SIGTERM. The work happens outside top-level code, which is main-actor isolated, because the
 /// signal handler and the task run on other threads.
@@ -25,6 +26,7 @@ enum RedisWorkerFixture {
                 heartbeatInterval: processTimeout / 4, processTimeout: processTimeout,
                 promotionInterval: .milliseconds(200), recoveryInterval: .milliseconds(500))
         }
+        settings.prefetch = max(1, Int(environment["FIXTURE_PREFETCH"] ?? "") ?? 1)
         let queue = RedisJobQueue(
             pool: pool, namespace: configuration.sidekiq.namespace, settings: settings, logger: logger)
         var pipeline = Pipeline.inMemory(configuration: configuration, logger: logger)
