@@ -22,9 +22,12 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON response with `Content-Type: application/json`.
     public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
-        HTTPResponse(
-            status: status, headers: ["Content-Type": "application/json;charset=utf-8"],
-            body: .data(JSONWriter.data(value)))
+        json(encoded: JSONWriter.data(value), status: status)
+    }
+
+    /// A JSON response with `Content-Type: application/json` whose body is encoded already.
+    static func json(encoded body: Data, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: ["Content-Type": "application/json;charset=utf-8"], body: .data(body))
     }
 
     /// A JSON error response, `{"error": message}`.

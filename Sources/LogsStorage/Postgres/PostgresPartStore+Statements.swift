@@ -31,6 +31,15 @@ enum PartStoreStatements {
         name: "travis_logs_log_by_job_id",
         sql: "SELECT \(logColumns) FROM logs WHERE job_id = $1 ORDER BY id LIMIT 1")
 
+    /// The row's `xmin`, the id of the transaction that wrote this version of it, as its version.
+    /// Every update writes a new row version, so `xmin` changes with any committed change.
+    static let logVersionByID = PostgresStatement(
+        name: "travis_logs_log_version_by_id", sql: "SELECT id, xmin::text::bigint AS version FROM logs WHERE id = $1")
+
+    static let logVersionByJobID = PostgresStatement(
+        name: "travis_logs_log_version_by_job_id",
+        sql: "SELECT id, xmin::text::bigint AS version FROM logs WHERE job_id = $1 ORDER BY id LIMIT 1")
+
     static let copyParts = "COPY log_parts (log_id, number, content, final, created_at) FROM STDIN"
 
     /// Locks the log row, so aggregations of one log run one after another.

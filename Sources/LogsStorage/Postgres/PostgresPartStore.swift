@@ -40,6 +40,25 @@ public final class PostgresPartStore: PartStore {
         return try rows.rows.first.map(Self.log(from:))
     }
 
+    /// Returns the row's `xmin` as its version.
+    ///
+    /// Transaction ids wrap around after 2^32 transactions, so a version read that long ago may
+    /// equal a new one; callers that keep versions must drop them well before that.
+    public func logRowVersion(id: LogID) async throws -> LogRowVersion? {
+        try Self.rowVersion(await client.query(PartStoreStatements.logVersionByID, [.integer(id.rawValue)]))
+    }
+
+    /// Returns the row's `xmin` as its version, as `logRowVersion(id:)` does.
+    public func logRowVersion(jobID: JobID) async throws -> LogRowVersion? {
+        try Self.rowVersion(await client.query(PartStoreStatements.logVersionByJobID, [.integer(jobID.rawValue)]))
+    }
+
+    private static func rowVersion(_ rows: PostgresRows) throws -> LogRowVersion? {
+        try rows.rows.first.map { row in
+            LogRowVersion(logID: LogID(try row.requiredInteger("id")), revision: try row.requiredInteger("version"))
+        }
+    }
+
     /// Inserts parts with one `COPY`.
     ///
     /// - Throws: `PostgresError` with code `.rowRejected`, naming the log id and part number, when
