@@ -10,9 +10,11 @@ import LogsCore
 /// aggregation tolerates that because it keeps the first copy of each part number.
 public final class PostgresPartStore: PartStore {
     public let client: PostgresClient
+    private let versionReader: LogRowVersionReader
 
     public init(client: PostgresClient) {
         self.client = client
+        self.versionReader = LogRowVersionReader(client: client)
     }
 
     public convenience init(configuration: PostgresConfiguration, logger: Logger) {
@@ -40,23 +42,17 @@ public final class PostgresPartStore: PartStore {
         return try rows.rows.first.map(Self.log(from:))
     }
 
-    /// Returns the row's `xmin` as its version.
+    /// Returns the row's `xmin` as its version, read together with those of concurrent callers.
     ///
     /// Transaction ids wrap around after 2^32 transactions, so a version read that long ago may
     /// equal a new one; callers that keep versions must drop them well before that.
     public func logRowVersion(id: LogID) async throws -> LogRowVersion? {
-        try Self.rowVersion(await client.query(PartStoreStatements.logVersionByID, [.integer(id.rawValue)]))
+        try await versionReader.version(.id(id.rawValue))
     }
 
     /// Returns the row's `xmin` as its version, as `logRowVersion(id:)` does.
     public func logRowVersion(jobID: JobID) async throws -> LogRowVersion? {
-        try Self.rowVersion(await client.query(PartStoreStatements.logVersionByJobID, [.integer(jobID.rawValue)]))
-    }
-
-    private static func rowVersion(_ rows: PostgresRows) throws -> LogRowVersion? {
-        try rows.rows.first.map { row in
-            LogRowVersion(logID: LogID(try row.requiredInteger("id")), revision: try row.requiredInteger("version"))
-        }
+        try await versionReader.version(.jobID(jobID.rawValue))
     }
 
     /// Inserts parts with one `COPY`.

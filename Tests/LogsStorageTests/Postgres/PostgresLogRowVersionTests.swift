@@ -51,4 +51,45 @@ struct PostgresLogRowVersionTests {
             #expect(censored != verified)
         }
     }
+
+    @Test("concurrent lookups each get their row")
+    func concurrentLookups() async throws {
+        try await withDatabase(.full) { database in
+            let client = database.makeClient(applicationName: "travis-logs-version-batch")
+            defer { Task { await client.close() } }
+            let store = PostgresPartStore(client: client)
+            var logIDs: [Int64: LogID] = [:]
+            for jobID in Int64(1001)...1020 {
+                logIDs[jobID] = try await store.findOrCreateLog(jobID: JobID(jobID), at: Self.now)
+            }
+            let firstLogID = try #require(logIDs[1001])
+
+            let results = try await withThrowingTaskGroup(of: (String, LogID?).self) { group in
+                for jobID in Int64(1001)...1025 {
+                    group.addTask { ("job \(jobID)", try await store.logRowVersion(jobID: JobID(jobID))?.logID) }
+                }
+                for logID in logIDs.values {
+                    group.addTask { ("log \(logID.rawValue)", try await store.logRowVersion(id: logID)?.logID) }
+                }
+                // A job id equal to a log id must not find that log.
+                group.addTask {
+                    ("job \(firstLogID.rawValue)", try await store.logRowVersion(jobID: JobID(firstLogID.rawValue))?.logID)
+                }
+                var results: [String: LogID?] = [:]
+                for try await (name, logID) in group { results[name] = logID }
+                return results
+            }
+
+            for jobID in Int64(1001)...1020 {
+                #expect(results["job \(jobID)"] == logIDs[jobID], "job \(jobID)")
+            }
+            for jobID in Int64(1021)...1025 {
+                #expect(results["job \(jobID)"] == .some(nil), "job \(jobID) has no log")
+            }
+            for logID in logIDs.values {
+                #expect(results["log \(logID.rawValue)"] == logID, "log \(logID.rawValue)")
+            }
+            #expect(results["job \(firstLogID.rawValue)"] == .some(nil))
+        }
+    }
 }
