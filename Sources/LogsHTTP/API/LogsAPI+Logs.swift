@@ -95,7 +95,7 @@ extension LogsAPI {
         case .unchanged:
             // The fetcher reports unchanged only when given a version, and that came from `cached`.
             guard let cached else { throw HTTPError.rejected(500, "internal error; the log was reported unchanged") }
-            return .json(encoded: cached.body)
+            return .json(buffer: cached.body)
         case .fetched(nil, _):
             renderedLogs.remove(lookup)
             return .error(404, "no log found for \(request.query["by"] ?? "job_id") \(request.pathParameters["id"]!)")
@@ -105,12 +105,13 @@ extension LogsAPI {
                 try await checkMaintenance()
             }
             let body = JSONWriter.data(LogJSON.fetched(log))
-            if let version {
-                renderedLogs.store(body, version: version, for: lookup)
-            } else {
+            guard let version else {
                 renderedLogs.remove(lookup)
+                return .json(encoded: body)
             }
-            return .json(encoded: body)
+            let buffer = ResponseBuffer(copying: body)
+            renderedLogs.store(buffer, version: version, for: lookup)
+            return .json(buffer: buffer)
         }
     }
 

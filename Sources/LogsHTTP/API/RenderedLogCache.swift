@@ -12,7 +12,7 @@ import Synchronization
 final class RenderedLogCache: Sendable {
     struct Entry: Sendable {
         let version: LogRowVersion
-        let body: Data
+        let body: ResponseBuffer
         let storedAt: ContinuousClock.Instant
     }
 
@@ -45,7 +45,7 @@ final class RenderedLogCache: Sendable {
     ///
     /// Removes other entries, in no particular order, while the bytes kept would exceed
     /// `maximumBytes`. A body larger than that is not kept.
-    func store(_ body: Data, version: LogRowVersion, for lookup: LogFetcher.Lookup) {
+    func store(_ body: ResponseBuffer, version: LogRowVersion, for lookup: LogFetcher.Lookup) {
         guard body.count <= maximumBytes else {
             remove(lookup)
             return

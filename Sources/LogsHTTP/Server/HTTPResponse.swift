@@ -13,6 +13,9 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [String: String]
     public var body: Body
+    /// The bytes of `body` in a buffer that the server sends without copying; nil for others.
+    /// Whoever sets it keeps `body` equal to it.
+    var buffer: ResponseBuffer?
 
     public init(status: Int, headers: [String: String] = [:], body: Body = .data(Data())) {
         self.status = status
@@ -28,6 +31,14 @@ public struct HTTPResponse: Sendable {
     /// A JSON response with `Content-Type: application/json` whose body is encoded already.
     static func json(encoded body: Data, status: Int = 200) -> HTTPResponse {
         HTTPResponse(status: status, headers: ["Content-Type": "application/json;charset=utf-8"], body: .data(body))
+    }
+
+    /// A JSON response like `json(encoded:)` whose body the server sends from `buffer` without
+    /// copying it.
+    static func json(buffer: ResponseBuffer, status: Int = 200) -> HTTPResponse {
+        var response = json(encoded: buffer.data, status: status)
+        response.buffer = buffer
+        return response
     }
 
     /// A JSON error response, `{"error": message}`.
