@@ -73,7 +73,8 @@ struct PostgresLogRowVersionTests {
                 }
                 // A job id equal to a log id must not find that log.
                 group.addTask {
-                    ("job \(firstLogID.rawValue)", try await store.logRowVersion(jobID: JobID(firstLogID.rawValue))?.logID)
+                    let version = try await store.logRowVersion(jobID: JobID(firstLogID.rawValue))
+                    return ("job \(firstLogID.rawValue)", version?.logID)
                 }
                 var results: [String: LogID?] = [:]
                 for try await (name, logID) in group { results[name] = logID }
