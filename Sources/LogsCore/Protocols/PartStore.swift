@@ -50,7 +50,7 @@ public protocol PartStore: Sendable {
 
     /// Returns the version of the log's row, without reading its content.
     ///
-    /// Returns nil when there is no such log, or when the store has no cheap row version; the
+    /// Returns nil when there is no such log, or when the store has no cheap row version. The
     /// default implementation returns nil, so callers then read the row every time.
     func logRowVersion(id: LogID) async throws -> LogRowVersion?
 

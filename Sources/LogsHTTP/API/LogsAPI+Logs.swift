@@ -94,25 +94,34 @@ extension LogsAPI {
         switch result {
         case .unchanged:
             // The fetcher reports unchanged only when given a version, and that came from `cached`.
-            guard let cached else { throw HTTPError.rejected(500, "internal error; the log was reported unchanged") }
+            guard let cached else {
+                throw HTTPError.rejected(500, "internal error: the log is unchanged, but no response was kept")
+            }
             return .json(buffer: cached.body)
         case .fetched(nil, _):
             renderedLogs.remove(lookup)
             return .error(404, "no log found for \(request.query["by"] ?? "job_id") \(request.pathParameters["id"]!)")
         case .fetched(let log?, let version):
-            if underMaintenance, log.kind == .stored, log.aggregatedAt == nil || log.content == nil {
-                // Aggregating on demand reads log_parts, which maintenance locks.
-                try await checkMaintenance()
-            }
-            let body = JSONWriter.data(LogJSON.fetched(log))
-            guard let version else {
-                renderedLogs.remove(lookup)
-                return .json(encoded: body)
-            }
-            let buffer = ResponseBuffer(copying: body)
-            renderedLogs.store(buffer, version: version, for: lookup)
-            return .json(buffer: buffer)
+            return try await response(for: log, version: version, lookup: lookup, underMaintenance: underMaintenance)
         }
+    }
+
+    /// Renders a fetched log, and keeps the body when the log has a row version.
+    private func response(
+        for log: FetchedLog, version: LogRowVersion?, lookup: LogFetcher.Lookup, underMaintenance: Bool
+    ) async throws -> HTTPResponse {
+        if underMaintenance, log.kind == .stored, log.aggregatedAt == nil || log.content == nil {
+            // Aggregating on demand reads log_parts, which maintenance locks.
+            try await checkMaintenance()
+        }
+        let body = JSONWriter.data(LogJSON.fetched(log))
+        guard let version else {
+            renderedLogs.remove(lookup)
+            return .json(encoded: body)
+        }
+        let buffer = ResponseBuffer(copying: body)
+        renderedLogs.store(buffer, version: version, for: lookup)
+        return .json(buffer: buffer)
     }
 
     /// `GET /logs/:job_id/id`: `{id, @type: log}`.

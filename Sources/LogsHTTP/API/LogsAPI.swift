@@ -19,8 +19,8 @@ public struct LogsAPI: Sendable {
         /// How often a stream without events sends an SSE comment, so that a client that has gone
         /// away is noticed.
         public var streamHeartbeat: Duration
-        /// The most bytes of rendered `GET /logs/:id` responses kept for logs whose row has not
-        /// changed; 0 keeps none. Only stores with row versions, such as PostgreSQL, use it.
+        /// The maximum bytes of rendered `GET /logs/:id` responses kept for logs whose row has not
+        /// changed, where 0 keeps none. Only stores with row versions, such as PostgreSQL, use it.
         public var renderedLogCacheSize: Int
 
         public init(

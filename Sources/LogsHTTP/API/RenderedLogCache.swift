@@ -21,7 +21,7 @@ final class RenderedLogCache: Sendable {
         var byteCount = 0
     }
 
-    /// The most body bytes kept; 0 keeps none.
+    /// The maximum body bytes kept, where 0 keeps none.
     let maximumBytes: Int
     /// How long an entry may be served. PostgreSQL's row versions are transaction ids, which wrap
     /// around after 2^32 transactions, so an old entry could match a new row version; 10 minutes

@@ -4,8 +4,8 @@ import Synchronization
 /// Reads the row versions of concurrent callers with one statement: a group commit for reads.
 ///
 /// While one read is in flight, the lookups that arrive are collected, and the next read covers
-/// them all. Every caller gets a result from a statement sent after its call began, so it sees
-/// every change committed before that. With 64 concurrent `GET /logs/:id` requests, one statement
+/// them all. Every caller gets a result from a statement sent after its call began, so the result
+/// includes every change committed before the call. With 64 concurrent `GET /logs/:id` requests, one statement
 /// per batch instead of one per request saves round trips to the connection's thread and the
 /// server.
 final class LogRowVersionReader: Sendable {

@@ -33,7 +33,7 @@ enum PartStoreStatements {
 
     /// The `xmin` of each log row by id (`$1`) and by job id (`$2`), as its version: the id of the
     /// transaction that wrote this version of the row. Every update writes a new row version, so
-    /// `xmin` changes with any committed change. `by_job_id` says which list a row answers.
+    /// `xmin` changes with any committed change. `by_job_id` is true for rows found by job id.
     static let logVersions = PostgresStatement(
         name: "travis_logs_log_versions",
         sql: """

@@ -45,7 +45,7 @@ public final class PostgresPartStore: PartStore {
     /// Returns the row's `xmin` as its version, read together with those of concurrent callers.
     ///
     /// Transaction ids wrap around after 2^32 transactions, so a version read that long ago may
-    /// equal a new one; callers that keep versions must drop them well before that.
+    /// equal a new one. Callers that keep versions must drop them well before that.
     public func logRowVersion(id: LogID) async throws -> LogRowVersion? {
         try await versionReader.version(.id(id.rawValue))
     }
