@@ -8,7 +8,7 @@ import Testing
 /// Redis round trips, and the forwarder's two targets running side by side.
 @Suite("Coalescing broadcaster", .timeLimit(.minutes(1)))
 struct CoalescingBroadcasterTests {
-    /// Records each call and holds it until `open()`, so a test can make calls pile up.
+    /// Records each call and keeps it waiting until `open()`, so a test can make calls pile up.
     final class GatedBroadcaster: Broadcaster {
         private struct State {
             var calls: [[LogPartEvent]] = []

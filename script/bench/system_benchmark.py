@@ -208,7 +208,7 @@ def forwarding_wait_buckets():
 
 
 def bucket_percentile(before, after, fraction):
-    """Returns the upper bound of the bucket that holds the given fraction of the waits between two readings."""
+    """Returns the upper bound of the bucket that contains the given fraction of the waits between two readings."""
     counts = sorted((bound, after.get(bound, 0) - before.get(bound, 0)) for bound in after)
     if not counts or counts[-1][1] == 0:
         return None
@@ -720,8 +720,9 @@ def print_latency(latency):
                f"{percentile(values[-tenth:], 0.5) * 1000:.1f} ms")
     report(f"largest backlog during the latency phase, sampled every 0.5 s: {latency['broker_backlog']} messages in "
            f"RabbitMQ before the drain, {latency['forwarding_backlog']} logs.pusher_forwarding jobs in Redis")
-    # The queue wait runs from the drain's push to worker_critical taking the job; the rest of the
-    # latency is the broker and drain before it and the forwarding, Redis pub/sub and web after it.
+    # The queue wait runs from the drain's push until worker_critical takes the job. The rest of the
+    # latency comes from the broker and the drain before it, and from forwarding, Redis pub/sub and
+    # web after it.
     waits = latency["forwarding_wait"]
     if waits[0.5] is not None:
         report(f"logs.pusher_forwarding queue wait (worker_critical's histogram, bucket upper bounds): p50 at most "

@@ -78,18 +78,18 @@ public final class CoalescingBroadcaster: Broadcaster {
     private func nextBatch() -> [Waiter] {
         state.withLock { state in
             var eventCount = 0
-            var taken = 0
+            var callCount = 0
             for waiter in state.waiters {
-                if taken > 0 && eventCount + waiter.events.count > maximumBatchSize { break }
+                if callCount > 0 && eventCount + waiter.events.count > maximumBatchSize { break }
                 eventCount += waiter.events.count
-                taken += 1
+                callCount += 1
             }
-            guard taken > 0 else {
+            guard callCount > 0 else {
                 state.runningSends -= 1
                 return []
             }
-            let batch = Array(state.waiters.prefix(taken))
-            state.waiters.removeFirst(taken)
+            let batch = Array(state.waiters.prefix(callCount))
+            state.waiters.removeFirst(callCount)
             return batch
         }
     }

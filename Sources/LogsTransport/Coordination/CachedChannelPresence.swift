@@ -1,9 +1,9 @@
 import LogsCore
 import Synchronization
 
-/// A `ChannelPresence` that remembers what the presence it wraps returned for each channel for
-/// `maximumAge`, so that a worker forwarding many parts of a log does not make one Redis round
-/// trip per part to ask whether the log's channel is watched.
+/// A `ChannelPresence` that keeps the result of the presence it wraps for each channel for
+/// `maximumAge`. So a worker that forwards many parts of a log does not make one Redis round trip
+/// per part to read whether the log's channel is watched.
 ///
 /// A channel marked occupied or vacant by another process, such as `web` on Pusher's webhook,
 /// takes effect here up to `maximumAge` later, so a browser that just subscribed can miss up to

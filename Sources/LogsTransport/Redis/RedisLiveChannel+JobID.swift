@@ -2,7 +2,7 @@ import LogsCore
 
 extension RedisLiveChannel {
     /// Reads the job id of a channel message without decoding the rest, so a subscriber can drop
-    /// the messages of jobs nobody watches at the cost of one pass over the bytes.
+    /// the messages of jobs that no client watches at the cost of one pass over the bytes.
     ///
     /// Returns nil when the message is not a JSON object of strings, numbers and literals with a
     /// positive integer `id` member, or when a member name before `id` uses an escape sequence.
