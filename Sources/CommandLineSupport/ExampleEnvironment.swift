@@ -8,7 +8,9 @@ public enum ExampleEnvironment {
     public static let procfileVariables: [EnvironmentVariableHelp] = [
         EnvironmentVariableHelp(
             name: "TRAVIS_LOGS_WORKER_CRITICAL_CONCURRENCY",
-            summary: "Jobs the worker_critical process runs at once", defaultValue: "5"),
+            summary: "Jobs the worker_critical process runs at once. Its live forwarding jobs mostly wait for Redis "
+                + "and Pusher, so it needs more than the other workers to keep up with one job per part",
+            defaultValue: "25"),
         EnvironmentVariableHelp(
             name: "TRAVIS_LOGS_WORKER_HIGH_CONCURRENCY",
             summary: "Jobs the worker_high process runs at once", defaultValue: "5"),

@@ -62,8 +62,9 @@ enum WorkerCommand {
         // per log_parts job. Partition maintenance waits `maintenance_initial_sleep` (30 s by
         // default) after turning the switch on, so every worker sees it before the maintenance starts.
         let pipeline = Pipeline(
-            store: components.store, archive: components.archive, queue: queue, pusher: components.pusher,
-            liveStream: RedisLiveBroadcaster(pool: pool), presence: RedisChannelPresence(pool: pool),
+            store: components.store, archive: components.archive, queue: queue,
+            pusher: components.pusher.map(coalescedPusher), liveStream: coalescedLiveStream(pool: pool),
+            presence: CachedChannelPresence(RedisChannelPresence(pool: pool), maximumAge: .seconds(1)),
             maintenance: CachedMaintenanceSwitch(RedisMaintenanceSwitch(pool: pool), maximumAge: .seconds(1)),
             lock: RedisLock(pool: pool),
             logIDCache: InMemoryLogIDCache(capacity: max(1, configuration.logs.cacheSizeBytes / 64)),
@@ -73,6 +74,21 @@ enum WorkerCommand {
         return RedisWorker(
             queue: queue, runner: pipeline.makeJobRunner(), queues: queues,
             concurrency: options.concurrency, logger: logger)
+    }
+
+    /// Sends the Pusher events of concurrent forwarding jobs together, in `batch_events` requests
+    /// of up to 10 events, one per Pusher connection at a time. A forwarding job usually carries
+    /// one or two parts, so one request per job would cap forwarding at the rate of Pusher requests.
+    static func coalescedPusher(_ pusher: any Broadcaster) -> any Broadcaster {
+        let connections = (pusher as? PusherBroadcaster)?.connections ?? 1
+        return CoalescingBroadcaster(
+            pusher, maximumBatchSize: PusherBroadcaster.maximumBatchSize, maximumConcurrentSends: connections)
+    }
+
+    /// Publishes the live events of concurrent forwarding jobs together, one pipeline of `PUBLISH`
+    /// commands per round trip, with at most two round trips under way.
+    static func coalescedLiveStream(pool: RedisConnectionPool) -> any Broadcaster {
+        CoalescingBroadcaster(RedisLiveBroadcaster(pool: pool), maximumBatchSize: 1_000, maximumConcurrentSends: 2)
     }
 
     /// Calls `stop` on SIGTERM or SIGINT. Keep the returned sources alive while they are needed.

@@ -27,6 +27,10 @@ public enum PusherTestServer {
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # A reply goes out in two writes, headers and body. With Nagle's algorithm the body
+            # waits for the client's delayed ACK of the headers, up to 40 ms on Linux, which held
+            # each keep-alive connection that long per request.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass

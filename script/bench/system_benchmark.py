@@ -64,10 +64,18 @@ AMQP_FIRST_JOB = 1_000_001
 HTTP_FIRST_JOB = 2_000_001
 LATENCY_FIRST_JOB = 3_000_001
 
-# The Procfile's process types, with its default worker concurrency of 5 unless its variables are set.
-CONCURRENCY = {
-    name: os.environ.get(f"TRAVIS_LOGS_WORKER_{name.upper()}_CONCURRENCY", "5") for name in ("critical", "high", "low")
-}
+
+def procfile_concurrency(name):
+    """Returns the worker concurrency that the Procfile uses for process type worker_NAME."""
+    variable = f"TRAVIS_LOGS_WORKER_{name.upper()}_CONCURRENCY"
+    if variable in os.environ:
+        return os.environ[variable]
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "Procfile")) as procfile:
+        return re.search(r"\$\{" + variable + r":-(\d+)\}", procfile.read()).group(1)
+
+
+# The Procfile's process types, with its default worker concurrency unless its variables are set.
+CONCURRENCY = {name: procfile_concurrency(name) for name in ("critical", "high", "low")}
 ROLES = {
     "web": ["web"],
     "drain": ["drain"],
@@ -79,6 +87,10 @@ ROLES = {
     ],
     "sweeper": ["sweeper"],
 }
+
+# worker_critical serves its metrics here, so the latency phase can read how long forwarding jobs
+# waited in Redis (travis_logs_queue_latency_seconds) apart from the rest of the path.
+CRITICAL_METRICS_PORT = None
 
 load_averages = []
 
@@ -172,9 +184,38 @@ def process_environment(port, token, public_key, pusher_port):
 
 def start_role(name, environment):
     log = open(os.path.join(STATE, f"{name}.log"), "w")
+    arguments = ROLES[name]
+    if name == "worker_critical":
+        arguments = arguments + ["--metrics-port", str(CRITICAL_METRICS_PORT)]
     return subprocess.Popen(
-        [os.path.join(BIN, "travis-logs"), *ROLES[name]], stdout=log, stderr=log, env=environment
+        [os.path.join(BIN, "travis-logs"), *arguments], stdout=log, stderr=log, env=environment
     )
+
+
+def forwarding_wait_buckets():
+    """Returns worker_critical's cumulative counts of logs.pusher_forwarding queue waits by upper bound."""
+    connection = http.client.HTTPConnection("127.0.0.1", CRITICAL_METRICS_PORT, timeout=10)
+    connection.request("GET", "/metrics")
+    text = connection.getresponse().read().decode()
+    connection.close()
+    buckets = {}
+    for line in text.splitlines():
+        if not line.startswith("travis_logs_queue_latency_seconds_bucket{") or 'queue="logs.pusher_forwarding"' not in line:
+            continue
+        bound = re.search(r'le="([^"]+)"', line).group(1)
+        buckets[float("inf") if bound == "+Inf" else float(bound)] = float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def bucket_percentile(before, after, fraction):
+    """Returns the upper bound of the bucket that contains the given fraction of the waits between two readings."""
+    counts = sorted((bound, after.get(bound, 0) - before.get(bound, 0)) for bound in after)
+    if not counts or counts[-1][1] == 0:
+        return None
+    for bound, count in counts:
+        if count >= fraction * counts[-1][1]:
+            return bound
+    return counts[-1][0]
 
 
 def stop_processes(processes):
@@ -492,6 +533,7 @@ def latency_phase(processes, port, token, pusher_port):
         watcher.start()
 
     before = cpu_snapshot(processes)
+    waits_before = forwarding_wait_buckets()
     sampler = BacklogSampler()
     sampler.start()
     publish = fields(benchmark_tool("paced", LATENCY_FIRST_JOB, LATENCY_JOBS, LATENCY_PARTS, LATENCY_RATE))
@@ -500,6 +542,8 @@ def latency_phase(processes, port, token, pusher_port):
     for watcher in watchers:
         watcher.join(timeout=120)
     sampler.running = False
+    waits_after = forwarding_wait_buckets()
+    forwarding_wait = {fraction: bucket_percentile(waits_before, waits_after, fraction) for fraction in (0.5, 0.99)}
 
     stream = []
     problems = []
@@ -525,6 +569,7 @@ def latency_phase(processes, port, token, pusher_port):
             problems.append(f"Pusher events of job {job} carried parts {summarize(sorted(numbers))}")
     return {"stream": stream, "pusher": pusher, "problems": problems, "out_of_order": out_of_order, "cpu": cpu,
             "broker_backlog": sampler.broker, "forwarding_backlog": sampler.forwarding,
+            "forwarding_wait": forwarding_wait,
             "rate": float(publish["parts_per_second"])}
 
 
@@ -675,6 +720,13 @@ def print_latency(latency):
                f"{percentile(values[-tenth:], 0.5) * 1000:.1f} ms")
     report(f"largest backlog during the latency phase, sampled every 0.5 s: {latency['broker_backlog']} messages in "
            f"RabbitMQ before the drain, {latency['forwarding_backlog']} logs.pusher_forwarding jobs in Redis")
+    # The queue wait runs from the drain's push until worker_critical takes the job. The rest of the
+    # latency comes from the broker and the drain before it, and from forwarding, Redis pub/sub and
+    # web after it.
+    waits = latency["forwarding_wait"]
+    if waits[0.5] is not None:
+        report(f"logs.pusher_forwarding queue wait (worker_critical's histogram, bucket upper bounds): p50 at most "
+               f"{waits[0.5] * 1000:.0f} ms, p99 at most {waits[0.99] * 1000:.0f} ms")
 
 
 def print_processes(processes, all_cpu, amqp, http, latency):
@@ -737,6 +789,8 @@ def main():
     )
     pusher_port = int(pusher.stdout.readline())
     port = free_port()
+    global CRITICAL_METRICS_PORT
+    CRITICAL_METRICS_PORT = free_port()
     environment = process_environment(port, token, public_key, pusher_port)
     processes = {name: start_role(name, environment) for name in ROLES if name != "drain"}
     try:

@@ -54,12 +54,12 @@ public struct LiveForwarder: Sendable {
             }
         }
         guard !events.isEmpty else { return }
-        if let liveStream {
-            await send(events, to: liveStream, name: "stream")
-        }
+        // The targets do not depend on each other, so neither waits for the other's round trips.
+        async let streamed: Void = send(events, to: liveStream, name: "stream")
         if let pusher {
             await send(await pusherEvents(from: events), to: pusher, name: "pusher")
         }
+        await streamed
     }
 
     private func pusherEvents(from events: [LogPartEvent]) async -> [LogPartEvent] {
@@ -101,8 +101,8 @@ public struct LiveForwarder: Sendable {
         }
     }
 
-    private func send(_ events: [LogPartEvent], to broadcaster: any Broadcaster, name: String) async {
-        guard !events.isEmpty else { return }
+    private func send(_ events: [LogPartEvent], to broadcaster: (any Broadcaster)?, name: String) async {
+        guard let broadcaster, !events.isEmpty else { return }
         do {
             try await broadcaster.broadcast(events)
             metrics.counter(

@@ -87,7 +87,10 @@ public final class RedisLiveEventSource: LiveEventSource {
         }
     }
 
-    private func receive(_ message: String) {
+    /// Decodes a message and delivers it to the clients of its job. A message of a job that no
+    /// client of this process watches is dropped once its job id is read, without decoding it.
+    func receive(_ message: String) {
+        if let jobID = RedisLiveChannel.jobID(inMessage: message), subscriberCount(jobID: jobID) == 0 { return }
         guard let event = RedisLiveChannel.event(fromMessage: message) else {
             logger.warning(
                 "skipped a live message that is not a log part event", metadata: ["bytes": "\(message.utf8.count)"])

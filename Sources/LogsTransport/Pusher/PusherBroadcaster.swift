@@ -15,6 +15,8 @@ public struct PusherBroadcaster: Broadcaster {
     /// Pusher's limit of events in one `batch_events` request.
     public static let maximumBatchSize = 10
 
+    /// The number of requests that can run at once.
+    public let connections: Int
     private let signer: PusherRequestSigner
     private let baseURL: String
     private let appID: String
@@ -46,6 +48,7 @@ public struct PusherBroadcaster: Broadcaster {
         let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
         baseURL = "\(settings.scheme)://\(host):\(settings.port)"
         appID = settings.appID
+        self.connections = max(1, connections)
         clients = try CurlHTTPClientPool(
             name: "pusher", size: connections,
             options: CurlHTTPClient.Options(connectTimeout: connectTimeout, timeout: timeout))

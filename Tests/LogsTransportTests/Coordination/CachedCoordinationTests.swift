@@ -38,6 +38,20 @@ struct CachedCoordinationTests {
         }
     }
 
+    final class CountingPresence: ChannelPresence {
+        let wrapped = InMemoryChannelPresence()
+        let reads = Atomic<Int>(0)
+
+        func markOccupied(_ channel: String) async throws { await wrapped.markOccupied(channel) }
+
+        func markVacant(_ channel: String) async throws { await wrapped.markVacant(channel) }
+
+        func isOccupied(_ channel: String) async throws -> Bool {
+            reads.add(1, ordering: .relaxed)
+            return await wrapped.isOccupied(channel)
+        }
+    }
+
     @Test("switch read once within maximum age")
     func switchReadOnce() async throws {
         let counting = CountingSwitch()
@@ -102,5 +116,39 @@ struct CachedCoordinationTests {
         // The third result dropped the first two, so job 1 is read again.
         _ = try await cached.isIgnored(jobID: JobID(1))
         #expect(counting.reads.load(ordering: .relaxed) == 4)
+    }
+
+    @Test("presence read once per channel within maximum age")
+    func presenceReadOncePerChannel() async throws {
+        let counting = CountingPresence()
+        await counting.wrapped.markOccupied("job-1")
+        let cached = CachedChannelPresence(counting, maximumAge: .seconds(60))
+        for _ in 0..<3 {
+            #expect(try await cached.isOccupied("job-1"))
+            #expect(try await !cached.isOccupied("job-2"))
+        }
+        #expect(counting.reads.load(ordering: .relaxed) == 2)
+    }
+
+    @Test("presence marked through the cache takes effect at once")
+    func presenceMarkedThroughCache() async throws {
+        let counting = CountingPresence()
+        let cached = CachedChannelPresence(counting, maximumAge: .seconds(60))
+        #expect(try await !cached.isOccupied("job-1"))
+        try await cached.markOccupied("job-1")
+        #expect(try await cached.isOccupied("job-1"))
+        try await cached.markVacant("job-1")
+        #expect(try await !cached.isOccupied("job-1"))
+        #expect(await !counting.wrapped.isOccupied("job-1"))
+    }
+
+    @Test("presence marked elsewhere seen after maximum age")
+    func presenceMarkedElsewhere() async throws {
+        let counting = CountingPresence()
+        let cached = CachedChannelPresence(counting, maximumAge: .milliseconds(50))
+        #expect(try await !cached.isOccupied("job-4"))
+        await counting.wrapped.markOccupied("job-4")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await cached.isOccupied("job-4"))
     }
 }

@@ -68,4 +68,31 @@ struct PusherRequestBodyTests {
         #expect(limited == event)
         #expect(event.data().count <= LogPartEvent.maximumDataSize)
     }
+
+    @Test(
+        "job id read from channel message",
+        arguments: [
+            "plain text", "a \"id\":5, quoted", "ends with a backslash \\", "{\"id\": 9}", "\u{1}\u{7f} and é",
+        ])
+    func jobIDFromMessage(content: String) {
+        let message = RedisLiveChannel.message(for: Self.event(1, content: content))
+
+        #expect(RedisLiveChannel.jobID(inMessage: message) == JobID(77))
+    }
+
+    @Test(
+        "job id not read from other messages",
+        arguments: [
+            "", "[]", "{}", "not json", #"{"_log":"x","number":1}"#, #"{"id":0,"_log":"x"}"#, #"{"id":-4}"#,
+            #"{"id":"3"}"#, #"{"id":3.5}"#, #"{"nested":{"id":3},"id":4}"#, #"{"_log":"unterminated"#,
+        ])
+    func noJobIDFromOtherMessages(message: String) {
+        #expect(RedisLiveChannel.jobID(inMessage: message) == nil)
+    }
+
+    @Test("job id read with whitespace and member order")
+    func jobIDWithWhitespace() {
+        #expect(RedisLiveChannel.jobID(inMessage: #" { "final" : true , "id" : 12 , "_log" : "a" } "#) == JobID(12))
+        #expect(RedisLiveChannel.jobID(inMessage: #"{"number":2,"id":7}"#) == JobID(7))
+    }
 }
