@@ -14,9 +14,10 @@ import Synchronization
 /// nothing.
 ///
 /// At most `limit` acknowledgements are outstanding, and `acknowledge` waits for one of them to end
-/// beyond that. While a list of jobs is retried, acknowledgements added meanwhile wait for it. A process killed with acknowledgements outstanding runs those jobs again after
-/// recovery, as it would a job killed mid-run. On a clean shutdown, call `waitUntilIdle()` before
-/// the queue hands back its in-progress jobs, or finished jobs would be queued and run again.
+/// beyond that. While a list of jobs is retried, acknowledgements added meanwhile wait for it. A
+/// process killed with acknowledgements outstanding runs those jobs again after recovery, as it
+/// would a job killed mid-run. On a clean shutdown, call `waitUntilIdle()` before the queue hands
+/// back its in-progress jobs, or finished jobs would be queued and run again.
 public final class BackgroundAcknowledger: Sendable {
     /// The attempts at acknowledging one job or list of jobs. The waits between them start at
     /// 200 ms and double up to 5 s, about 16 s in all, which outlasts a Redis restart.
