@@ -39,13 +39,14 @@ public final class RedisJobQueue: JobQueue, Sendable {
         /// Whether an acknowledgement also takes the next job, up to `prefetch` jobs, for the
         /// queues of the latest `reserve`, in the same round trip. The job waits in memory, in
         /// the in-progress list, for the next `reserve`, and `close()` pushes it back when no
-        /// `reserve` comes. This halves the round trips a worker waits for per job, at the cost of
-        /// taking a job a moment before a worker is free for it.
+        /// `reserve` comes. This saves the fetch's round trip when the worker waits for each
+        /// acknowledgement (`JobRunner.runNext`), at the cost of taking a job a moment before a
+        /// worker is free for it. `JobRunner.run` acknowledges in the background, so there it saves
+        /// little.
         ///
         /// Off by default: a process killed with a job taken ahead leaves that job in its
-        /// in-progress list until another process recovers it after `processTimeout`. A
-        /// `log_parts` job stranded so can come back after its log's missing-parts wait, so its
-        /// part is appended out of order.
+        /// in-progress list until another process recovers it after `processTimeout`, later than
+        /// jobs of the same log taken after it.
         public var fetchesOnAcknowledge: Bool
         /// How long a unique job's claim outlives its due time, in case the job is removed by
         /// something that does not release the claim, such as a Ruby Sidekiq process.
