@@ -102,7 +102,8 @@ extension PostgresPartStore {
         var partsByLog: [LogID: DeletedParts] = [:]
         for row in rows {
             let parts = try DeletedParts(
-                numbers: PostgresArrayText.integers(row.text("numbers"), column: "numbers"),
+                ids: PostgresArrayText.integers(row.text("ids"), column: "ids"),
+                numbers: PostgresArrayText.optionalIntegers(row.text("numbers"), column: "numbers"),
                 lengths: PostgresArrayText.integers(row.text("lengths"), column: "lengths"),
                 contents: row.text("contents") ?? "")
             let logID = LogID(try row.requiredInteger("log_id"))
@@ -114,11 +115,11 @@ extension PostgresPartStore {
 
     private static func plan(for log: LockedLog, parts: DeletedParts) -> PlannedAggregation {
         let usesArchive = log.content == nil && log.archivedContent != nil
-        let changesContent = !parts.numbers.isEmpty || usesArchive
+        let changesContent = !parts.ids.isEmpty || usesArchive
         let joined = parts.joined(after: (usesArchive ? log.archivedContent : log.content) ?? "")
         return PlannedAggregation(
             logID: log.logID, content: changesContent ? joined.content : log.content, changesContent: changesContent,
-            usesArchive: usesArchive, partsUsed: joined.partsUsed, partsDeleted: parts.numbers.count)
+            usesArchive: usesArchive, partsUsed: joined.partsUsed, partsDeleted: parts.ids.count)
     }
 
     private static func store(

@@ -49,10 +49,11 @@ enum PartStoreStatements {
             WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE
             """)
 
-    /// Deletes every part of several logs and returns each log's parts as one row, in
-    /// aggregation order: the numbers (NULL read as 0, as `StoreRowDecoding.part` reads it), the
-    /// UTF-8 length of each stored text, and the stored texts joined. Deleting and reading in one
-    /// statement scans the parts once, and the rows deleted are exactly the rows returned.
+    /// Deletes every part of several logs and returns each log's parts as one row: their ids,
+    /// numbers, the UTF-8 length of each stored text, and the stored texts joined. The aggregates
+    /// of a group see its rows in one shared order, which `DeletedParts` sorts into aggregation
+    /// order. Deleting and reading in one statement scans the parts once, and the rows deleted are
+    /// exactly the rows returned.
     static let deletePartsForAggregation = PostgresStatement(
         name: "travis_logs_delete_parts_for_aggregation",
         sql: """
@@ -60,10 +61,8 @@ enum PartStoreStatements {
                 DELETE FROM log_parts WHERE log_id = ANY($1::bigint[])
                 RETURNING log_id, id, number, content
             )
-            SELECT log_id,
-                array_agg(coalesce(number, 0) ORDER BY number, id) AS numbers,
-                array_agg(coalesce(octet_length(content), 0) ORDER BY number, id) AS lengths,
-                string_agg(content, '' ORDER BY number, id) AS contents
+            SELECT log_id, array_agg(id) AS ids, array_agg(number) AS numbers,
+                array_agg(coalesce(octet_length(content), 0)) AS lengths, string_agg(content, '') AS contents
             FROM deleted
             GROUP BY log_id
             """)
