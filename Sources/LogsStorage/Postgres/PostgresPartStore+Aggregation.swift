@@ -11,8 +11,9 @@ extension PostgresPartStore {
     /// `aggregate(_:at:)`, which this calls with one log.
     public func aggregate(logID: LogID, archivedContent: String?, at date: Date) async throws -> AggregationOutcome? {
         let request = AggregationRequest(logID: logID, archivedContent: archivedContent)
+        let compression = try await compressionForContent()
         let results = try await client.withTransaction { connection in
-            try Self.aggregate([request], at: date, on: connection)
+            try Self.aggregate([request], compression: compression, at: date, on: connection)
         }
         return try results[logID]?.get() ?? nil
     }

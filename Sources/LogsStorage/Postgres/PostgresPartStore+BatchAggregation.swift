@@ -15,10 +15,26 @@ extension PostgresPartStore {
             firstRequests[request.logID] = request
         }
         let unique = Array(firstRequests.values)
+        let compression = try await compressionForContent()
         let results = try await client.withTransaction { connection in
-            try Self.aggregate(unique, at: date, on: connection)
+            try Self.aggregate(unique, compression: compression, at: date, on: connection)
         }
         return requests.map { results[$0.logID] ?? .success(nil) }
+    }
+
+    /// Returns the TOAST compression method for aggregated content: `lz4` when the server has it,
+    /// because `pglz` took about 11% of the backends' CPU time in a perf profile of
+    /// `script/bench/postgres`, and `pglz` otherwise.
+    ///
+    /// NOTE: this overrides a `default_toast_compression` the server was configured with. A server
+    /// built without LZ4 cannot decompress such content, for example one restored from a base
+    /// backup of this server; `pg_dump` output holds it uncompressed.
+    func compressionForContent() async throws -> String {
+        if let known = contentCompression.withLock({ $0 }) { return known }
+        let rows = try await client.query(PartStoreStatements.supportsLZ4Compression)
+        let compression = try rows.rows.first?.boolean("supported") == true ? "lz4" : "pglz"
+        contentCompression.withLock { $0 = compression }
+        return compression
     }
 
     /// One locked log and what its aggregation stores.
@@ -45,11 +61,13 @@ extension PostgresPartStore {
 
     /// Aggregates the requested logs on a connection that is inside a transaction.
     static func aggregate(
-        _ requests: [AggregationRequest], at date: Date, on connection: isolated PostgresConnection
+        _ requests: [AggregationRequest], compression: String, at date: Date,
+        on connection: isolated PostgresConnection
     ) throws -> [LogID: AggregationResult] {
         let ids: PostgresValue = .integers(requests.map(\.logID.rawValue))
         let archivedContents = Dictionary(uniqueKeysWithValues: requests.map { ($0.logID, $0.archivedContent) })
-        let locked = try connection.query(PartStoreStatements.lockLogsForAggregation, [ids]).rows.map { row in
+        let lockParameters: [PostgresValue] = [ids, .text(compression)]
+        let locked = try connection.query(PartStoreStatements.lockLogsForAggregation, lockParameters).rows.map { row in
             let logID = LogID(try row.requiredInteger("id"))
             return LockedLog(
                 logID: logID, content: try row.text("content"), isPurged: try row.boolean("purged") ?? false,

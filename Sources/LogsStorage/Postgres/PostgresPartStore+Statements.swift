@@ -42,11 +42,23 @@ enum PartStoreStatements {
 
     /// Locks the rows of several logs in id order, because PostgreSQL sorts before it takes the
     /// row locks. Two batches that share logs then lock them in the same order and cannot deadlock.
+    /// It also sets `default_toast_compression` to `$2` until the transaction ends, which is when
+    /// the aggregated content is compressed.
     static let lockLogsForAggregation = PostgresStatement(
         name: "travis_logs_lock_logs_for_aggregation",
         sql: """
-            SELECT id, content, purged_at IS NOT NULL AS purged FROM logs
+            SELECT id, content, purged_at IS NOT NULL AS purged,
+                set_config('default_toast_compression', $2::text, true) AS toast_compression
+            FROM logs
             WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE
+            """)
+
+    /// Returns whether the server was built with LZ4, the only setting of
+    /// `default_toast_compression` besides `pglz` in PostgreSQL 15.
+    static let supportsLZ4Compression = PostgresStatement(
+        name: "travis_logs_supports_lz4_compression",
+        sql: """
+            SELECT 'lz4' = ANY(enumvals) AS supported FROM pg_settings WHERE name = 'default_toast_compression'
             """)
 
     /// Deletes every part of several logs and returns each log's parts as one row: their ids,

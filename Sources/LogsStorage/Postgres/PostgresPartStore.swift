@@ -1,5 +1,6 @@
 import Foundation
 import LogsCore
+import Synchronization
 
 /// The production `PartStore`: the logs schema in PostgreSQL, through libpq.
 ///
@@ -10,6 +11,8 @@ import LogsCore
 /// aggregation tolerates that because it keeps the first copy of each part number.
 public final class PostgresPartStore: PartStore {
     public let client: PostgresClient
+    /// The `default_toast_compression` for aggregated content, looked up on the first aggregation.
+    let contentCompression = Mutex<String?>(nil)
 
     public init(client: PostgresClient) {
         self.client = client

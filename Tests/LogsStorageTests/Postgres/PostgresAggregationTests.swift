@@ -40,4 +40,30 @@ struct PostgresAggregationTests {
             #expect(remaining.values.first?.first == "0")
         }
     }
+
+    @Test("aggregated content is compressed with LZ4 when the server has it")
+    func contentCompression() async throws {
+        try await withDatabase(.full) { database in
+            let client = database.makeClient()
+            defer { Task { await client.close() } }
+            let store = PostgresPartStore(client: client)
+            let id = try await store.findOrCreateLog(jobID: JobID(1), at: Self.now)
+            // 100 parts of 100 bytes, compressible and over the 2 KB at which PostgreSQL compresses.
+            let parts = (0..<100).map { number in
+                NewLogPart(
+                    logID: id, number: number, content: "line \(number) ".padding(toLength: 99, withPad: "x", startingAt: 0) + "\n",
+                    isFinal: number == 99)
+            }
+            try await store.insertParts(parts, at: Self.now)
+            let outcome = try #require(try await store.aggregate(logID: id, archivedContent: nil, at: Self.now))
+            #expect(outcome.log.content == parts.map(\.content).joined())
+            #expect(try await store.log(id: id)?.content == outcome.log.content)
+
+            let supported = try await database.execute(
+                "SELECT 'lz4' = ANY(enumvals) AS supported FROM pg_settings WHERE name = 'default_toast_compression'")
+            let method = try await database.execute("SELECT pg_column_compression(content) AS method FROM logs")
+            let expected = supported.values.first?.first == "t" ? "lz4" : "pglz"
+            #expect(method.values.first?.first == expected)
+        }
+    }
 }
