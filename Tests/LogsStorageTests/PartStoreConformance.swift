@@ -166,13 +166,20 @@ enum PartStoreConformance {
         #expect(outcome.partsUsed == 1)
     }
 
-    static func aggregateJoinsSplitCharacter(_ store: any PartStore) async throws {
-        let bytes = Array("ok ✓ done 😀\n".utf8)
+    static let splitText = "ok ✓ done 😀\n"
+
+    /// Returns `splitText` stored as three parts, cut inside the ✓ and inside the emoji.
+    static func splitTextParts() -> [String] {
+        let bytes = Array(splitText.utf8)
         let cut1 = 4  // inside the three bytes of ✓
         let cut2 = bytes.count - 3  // inside the four bytes of the emoji
-        let texts = [bytes[..<cut1], bytes[cut1..<cut2], bytes[cut2...]].map {
+        return [bytes[..<cut1], bytes[cut1..<cut2], bytes[cut2...]].map {
             PartContent.storedText(fromBytes: Array($0))
         }
+    }
+
+    static func aggregateJoinsSplitCharacter(_ store: any PartStore) async throws {
+        let texts = splitTextParts()
         let id = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
         try await store.insertParts(texts.enumerated().map { part(id, $0.offset, $0.element) }, at: at(1))
         #expect(try await store.aggregatedOnDemand(logID: id) == "ok ✓ done 😀\n")
@@ -322,12 +329,7 @@ enum PartStoreConformance {
     /// Mixes, in one batch, a log whose parts split characters and repeat a number, a log of plain
     /// parts, and a log with content whose new part starts with orphan continuation bytes.
     static func batchAggregateJoinsSplitCharactersAndRepeats(_ store: any PartStore) async throws {
-        let bytes = Array("ok ✓ done 😀\n".utf8)
-        let cut1 = 4  // inside the three bytes of ✓
-        let cut2 = bytes.count - 3  // inside the four bytes of the emoji
-        let texts = [bytes[..<cut1], bytes[cut1..<cut2], bytes[cut2...]].map {
-            PartContent.storedText(fromBytes: Array($0))
-        }
+        let texts = splitTextParts()
         let repeatText = PartContent.storedText(fromBytes: Array("é".utf8.prefix(1)))
         let split = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
         let plain = try await store.findOrCreateLog(jobID: JobID(2), at: at(0))
@@ -339,7 +341,7 @@ enum PartStoreConformance {
                 part(plain, 0, "a "), part(plain, 2, ""), part(appended, 0, "one\n"),
             ], at: at(1))
         _ = try await store.aggregate(logID: appended, archivedContent: nil, at: at(2))
-        try await store.insertParts([part(appended, 1, PartContent.storedText(fromBytes: bytes[cut2...]))], at: at(3))
+        try await store.insertParts([part(appended, 1, texts[2])], at: at(3))
 
         let requests = [split, plain, appended].map { AggregationRequest(logID: $0) }
         let results = try await store.aggregate(requests, at: at(4))

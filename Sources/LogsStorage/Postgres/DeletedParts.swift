@@ -2,9 +2,9 @@ import LogsCore
 
 /// The parts of one log that an aggregation deleted, as `deletePartsForAggregation` returns them.
 ///
-/// The arrays and `contents` come from aggregates of one group, which PostgreSQL feeds the rows
-/// in one shared but unspecified order, so element `i` of each array and the `i`-th slice of
-/// `contents` belong to the same part. Putting the parts in aggregation order (by number, then
+/// The arrays and `contents` come from aggregates of one group. PostgreSQL's Agg node passes each
+/// input row to every aggregate before it reads the next row, so in an unspecified but shared
+/// order, and element `i` of each array and the `i`-th slice of `contents` belong to one part. Putting the parts in aggregation order (by number, then
 /// id) happens here, which spares the server one sort per aggregate.
 struct DeletedParts {
     var ids: [Int64] = []
@@ -53,7 +53,7 @@ struct DeletedParts {
         else {
             throw PostgresError(
                 .unexpectedResult,
-                "the deleted parts of log \(logID) do not match their lengths; is the database encoding UTF8?",
+                "the deleted parts of log \(logID) do not add up to their byte lengths; the database encoding must be UTF8",
                 queryName: PartStoreStatements.deletePartsForAggregation.name)
         }
     }
@@ -91,7 +91,7 @@ enum PostgresArrayText {
         guard let text else { return [] }
         var utf8 = text.utf8[...]
         guard utf8.popFirst() == UInt8(ascii: "{"), utf8.popLast() == UInt8(ascii: "}") else {
-            throw PostgresError(.unexpectedResult, "column \(column) is not an array")
+            throw PostgresError(.unexpectedResult, "column \(column) is not a one-dimensional array")
         }
         guard !utf8.isEmpty else { return [] }
         var values: [Int64?] = []

@@ -28,7 +28,7 @@ extension PostgresPartStore {
     ///
     /// NOTE: this overrides a `default_toast_compression` the server was configured with. A server
     /// built without LZ4 cannot decompress such content, for example one restored from a base
-    /// backup of this server; `pg_dump` output holds it uncompressed.
+    /// backup of this server, while `pg_dump` writes it uncompressed.
     func compressionForContent() async throws -> String {
         if let known = contentCompression.withLock({ $0 }) { return known }
         let rows = try await client.query(PartStoreStatements.supportsLZ4Compression)
@@ -80,8 +80,8 @@ extension PostgresPartStore {
         let blocked = locked.filter(\.needsArchivedContent)
         if !blocked.isEmpty {
             // Such a log fails only when it has parts, which then stay in place for a retry with
-            // the archived text. This costs one more round trip, in a case that needs a purge
-            // racing a late part.
+            // the archived text. This costs one more round trip, only for a purged log whose
+            // request has no archived text.
             let withParts = try logIDsWithParts(blocked.map(\.logID), on: connection)
             for log in blocked where withParts.contains(log.logID) {
                 do {
@@ -104,10 +104,11 @@ extension PostgresPartStore {
         return results
     }
 
-    private static func logIDsWithParts(_ logIDs: [LogID], on connection: isolated PostgresConnection) throws -> Set<
-        LogID
-    > {
-        let rows = try connection.query(PartStoreStatements.logIDsWithParts, [.integers(logIDs.map(\.rawValue))]).rows
+    private static func logIDsWithParts(
+        _ logIDs: [LogID], on connection: isolated PostgresConnection
+    ) throws -> Set<LogID> {
+        let ids: PostgresValue = .integers(logIDs.map(\.rawValue))
+        let rows = try connection.query(PartStoreStatements.logIDsWithParts, [ids]).rows
         return Set(try rows.map { LogID(try $0.requiredInteger("log_id")) })
     }
 
@@ -115,8 +116,8 @@ extension PostgresPartStore {
     private static func deleteParts(ofLogs logIDs: [LogID], on connection: isolated PostgresConnection) throws
         -> [LogID: DeletedParts]
     {
-        let rows = try connection.query(PartStoreStatements.deletePartsForAggregation, [.integers(logIDs.map(\.rawValue))])
-            .rows
+        let ids: PostgresValue = .integers(logIDs.map(\.rawValue))
+        let rows = try connection.query(PartStoreStatements.deletePartsForAggregation, [ids]).rows
         var partsByLog: [LogID: DeletedParts] = [:]
         for row in rows {
             let parts = try DeletedParts(

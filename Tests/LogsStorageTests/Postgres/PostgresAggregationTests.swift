@@ -41,7 +41,7 @@ struct PostgresAggregationTests {
         }
     }
 
-    @Test("aggregated content is compressed with LZ4 when the server has it")
+    @Test("content compressed with LZ4 where available")
     func contentCompression() async throws {
         try await withDatabase(.full) { database in
             let client = database.makeClient()
@@ -50,9 +50,8 @@ struct PostgresAggregationTests {
             let id = try await store.findOrCreateLog(jobID: JobID(1), at: Self.now)
             // 100 parts of 100 bytes, compressible and over the 2 KB at which PostgreSQL compresses.
             let parts = (0..<100).map { number in
-                NewLogPart(
-                    logID: id, number: number, content: "line \(number) ".padding(toLength: 99, withPad: "x", startingAt: 0) + "\n",
-                    isFinal: number == 99)
+                let content = "line \(number) ".padding(toLength: 99, withPad: "x", startingAt: 0) + "\n"
+                return NewLogPart(logID: id, number: number, content: content, isFinal: number == 99)
             }
             try await store.insertParts(parts, at: Self.now)
             let outcome = try #require(try await store.aggregate(logID: id, archivedContent: nil, at: Self.now))
