@@ -208,6 +208,146 @@ struct JobRunnerTests {
         #expect(processed)
         #expect(returned)
     }
+
+    /// Pushes one job and starts `run` on one task with a runner on `wrapped`, which wraps `queue`.
+    /// Returns the runner and the flag set when `run` returns.
+    private func runOneJob(through wrapped: any JobQueue) async throws -> (JobRunner, FinishFlag) {
+        let runner = JobRunner(
+            queue: wrapped, dispatcher: pipeline.dispatcher, clock: clock, maintenancePause: .seconds(1),
+            logger: pipeline.logger, metrics: pipeline.metrics)
+        try await queue.push(JobPayload.timingInfo(JobID(1)).makeJob(at: clock.now()))
+        let finished = FinishFlag()
+        Task {
+            await runner.run(queues: Self.allQueues, concurrency: 1, pollTimeout: .seconds(1))
+            await finished.set()
+        }
+        return (runner, finished)
+    }
+
+    @Test("run returns after acknowledgement in flight")
+    func runWaitsForPendingAcknowledgement() async throws {
+        let gated = GatedAcknowledgementQueue(base: queue)
+        let (runner, finished) = try await runOneJob(through: gated)
+        // The task polls for its next job while the acknowledgement of the first one is held.
+        let acknowledging = try await eventually { gated.heldCount == 1 && clock.sleeperCount == 1 }
+
+        runner.stop()
+        let pollEnded = try await eventually {
+            clock.advance(by: .seconds(1))
+            return clock.sleeperCount == 0
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let returnedEarly = await finished.isSet
+        let pendingAtStop = runner.pendingAcknowledgementCount
+        let inProgressAtStop = await queue.inProgressCount()
+        gated.open()
+        let returned = try await eventually { await finished.isSet }
+
+        #expect(acknowledging)
+        #expect(pollEnded)
+        #expect(!returnedEarly, "run returned before the acknowledgement ended")
+        #expect(pendingAtStop == 1)
+        #expect(inProgressAtStop == 1)
+        #expect(returned)
+        #expect(runner.pendingAcknowledgementCount == 0)
+        #expect(await queue.inProgressCount() == 0)
+        #expect(await queue.retryJobs().isEmpty)
+    }
+
+    @Test("lost acknowledgement reply retried in background")
+    func lostAcknowledgementReplyInBackground() async throws {
+        let lossy = LostReplyQueue(base: queue, failures: 2)
+        let (runner, finished) = try await runOneJob(through: lossy)
+
+        // The waits between attempts are 200 ms and 400 ms of real time.
+        let acknowledged = try await eventually { lossy.attemptCount == 3 && runner.pendingAcknowledgementCount == 0 }
+        runner.stop()
+        let returned = try await eventually {
+            clock.advance(by: .seconds(1))
+            return await finished.isSet
+        }
+
+        #expect(acknowledged)
+        #expect(lossy.attemptCount == 3)
+        #expect(returned)
+        #expect(await queue.inProgressCount() == 0)
+        #expect(await queue.retryJobs().isEmpty)
+        #expect(await queue.deadJobs().isEmpty)
+        #expect(await queue.isIdle())
+    }
+
+    @Test("acknowledger waits at its limit")
+    func acknowledgerWaitsAtLimit() async throws {
+        let gated = GatedAcknowledgementQueue(base: queue)
+        let acknowledger = BackgroundAcknowledger(queue: gated, limit: 2, logger: pipeline.logger)
+        try await queue.push((1...3).map { JobPayload.archive(LogID(Int64($0))).makeJob(at: clock.now()) })
+        var reserved: [ReservedJob] = []
+        for _ in 1...3 {
+            reserved.append(try #require(try await queue.reserve(from: Self.allQueues, timeout: .zero)))
+        }
+
+        for job in reserved.prefix(2) { await acknowledger.acknowledge(job, metadata: [:]) }
+        let third = FinishFlag()
+        Task {
+            await acknowledger.acknowledge(reserved[2], metadata: [:])
+            await third.set()
+        }
+        // The drain task passes both jobs in one list, which the double acknowledges one by one.
+        let firstHeld = try await eventually { gated.heldCount == 1 }
+        try await Task.sleep(for: .milliseconds(50))
+        let outstandingAtLimit = acknowledger.outstandingCount
+        let thirdStartedEarly = await third.isSet
+        gated.open()
+        let thirdStarted = try await eventually { await third.isSet }
+        await acknowledger.waitUntilIdle()
+
+        #expect(firstHeld)
+        #expect(outstandingAtLimit == 2)
+        #expect(!thirdStartedEarly, "a third acknowledgement started beyond the limit of 2")
+        #expect(thirdStarted)
+        #expect(acknowledger.outstandingCount == 0)
+        #expect(await queue.inProgressCount() == 0)
+    }
+}
+
+/// A queue whose acknowledgements wait until `open()` before they reach the base queue.
+private final class GatedAcknowledgementQueue: ForwardingJobQueue {
+    private struct State {
+        var isOpen = false
+        var held: [CheckedContinuation<Void, Never>] = []
+    }
+
+    let base: any JobQueue
+    private let state = Mutex(State())
+
+    init(base: any JobQueue) {
+        self.base = base
+    }
+
+    /// The number of acknowledgements waiting for `open()`.
+    var heldCount: Int {
+        state.withLock { $0.held.count }
+    }
+
+    func open() {
+        let held = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.isOpen = true
+            defer { state.held.removeAll() }
+            return state.held
+        }
+        for continuation in held { continuation.resume() }
+    }
+
+    func acknowledge(_ job: ReservedJob) async throws {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let isOpen = state.withLock { state -> Bool in
+                if !state.isOpen { state.held.append(continuation) }
+                return state.isOpen
+            }
+            if isOpen { continuation.resume() }
+        }
+        try await base.acknowledge(job)
+    }
 }
 
 /// A queue whose first `failures` acknowledgements throw after the base queue removed the job,
@@ -215,13 +355,20 @@ struct JobRunnerTests {
 private final class LostReplyQueue: ForwardingJobQueue {
     let base: any JobQueue
     private let remainingFailures: Mutex<Int>
+    private let attempts = Mutex(0)
 
     init(base: any JobQueue, failures: Int) {
         self.base = base
         remainingFailures = Mutex(failures)
     }
 
+    /// The number of `acknowledge` calls so far.
+    var attemptCount: Int {
+        attempts.withLock { $0 }
+    }
+
     func acknowledge(_ job: ReservedJob) async throws {
+        attempts.withLock { $0 += 1 }
         try await base.acknowledge(job)
         let fails = remainingFailures.withLock { remaining in
             defer { remaining -= 1 }

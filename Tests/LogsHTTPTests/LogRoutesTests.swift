@@ -127,6 +127,56 @@ struct LogRoutesTests {
         #expect(try byID.json()["job_id"] as? Int == 42)
     }
 
+    @Test("GET /logs after PUT returns new content", arguments: ["", "?by=id"])
+    func getLogAfterPut(query: String) async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        _ = try await server.send("PUT", "/logs/42", token: true, body: Data("first".utf8))
+        let logID = try #require(try await server.store.logID(forJobID: JobID(42)))
+        let path = query.isEmpty ? "/logs/42" : "/logs/\(logID.rawValue)\(query)"
+
+        let first = try await server.send("GET", path, token: true)
+        let repeated = try await server.send("GET", path, token: true)
+        #expect(try first.json()["content"] as? String == "first")
+        #expect(repeated.body == first.body)
+
+        _ = try await server.send("PUT", "/logs/42", token: true, body: Data("second".utf8))
+        let afterPut = try await server.send("GET", path, token: true)
+        #expect(afterPut.status == 200)
+        #expect(try afterPut.json()["content"] as? String == "second")
+    }
+
+    @Test("GET /logs shows columns changed in the store")
+    func getLogAfterStoreChange() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        _ = try await server.send("PUT", "/logs/42", token: true, body: Data("text".utf8))
+        let logID = try #require(try await server.store.logID(forJobID: JobID(42)))
+        let before = try await server.send("GET", "/logs/42", token: true)
+        #expect(try before.json()["archived_at"] is NSNull)
+
+        try await server.store.markArchiveVerified(logID: logID, at: Date())
+        let after = try await server.send("GET", "/logs/42", token: true)
+        #expect(try after.json()["archived_at"] is String)
+        #expect(try after.json()["archive_verified"] as? Bool == true)
+    }
+
+    @Test("GET /logs shows parts stored after a GET")
+    func getLogAfterParts() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        let logID = try await server.store.findOrCreateLog(jobID: JobID(42), at: Date())
+        try await server.store.insertParts(
+            [NewLogPart(logID: logID, number: 0, content: "one ", isFinal: false)], at: Date())
+        let before = try await server.send("GET", "/logs/42", token: true)
+        #expect(try before.json()["content"] as? String == "one ")
+
+        try await server.store.insertParts(
+            [NewLogPart(logID: logID, number: 1, content: "two", isFinal: true)], at: Date())
+        let after = try await server.send("GET", "/logs/42", token: true)
+        #expect(try after.json()["content"] as? String == "one two")
+    }
+
     @Test("GET /logs returns 404 for an unknown job")
     func getLogNotFound() async throws {
         let server = try APITestServer()

@@ -5,7 +5,12 @@ import Foundation
 /// Good for unit tests and for embedding the pipeline without a database. Nothing survives the
 /// process.
 public actor InMemoryPartStore: PartStore {
-    private var logs: [LogID: Log] = [:]
+    private var logs: [LogID: Log] = [:] {
+        didSet { logsRevision += 1 }
+    }
+    /// The row version of every log: it counts changes to any log, so it is coarser than a
+    /// version per row but still changes whenever a row does.
+    private var logsRevision: Int64 = 0
     private var logIDsByJobID: [JobID: LogID] = [:]
     private var partsByLogID: [LogID: [StoredLogPart]] = [:]
     private var nextLogID: Int64 = 1
@@ -62,6 +67,14 @@ public actor InMemoryPartStore: PartStore {
 
     public func log(jobID: JobID) -> Log? {
         logIDsByJobID[jobID].flatMap { logs[$0] }
+    }
+
+    public func logRowVersion(id: LogID) -> LogRowVersion? {
+        logs[id] == nil ? nil : LogRowVersion(logID: id, revision: logsRevision)
+    }
+
+    public func logRowVersion(jobID: JobID) -> LogRowVersion? {
+        logIDsByJobID[jobID].flatMap { logRowVersion(id: $0) }
     }
 
     public func insertParts(_ parts: [NewLogPart], at date: Date) {

@@ -7,6 +7,9 @@ import Synchronization
 /// a retry, as the original's error middleware does. Other failures go to the retry set with
 /// Sidekiq's backoff, then to the dead set. On `stop()` the runner takes no new jobs and lets the
 /// ones running finish; a job interrupted by cancellation is put back at the front of its queue.
+///
+/// In `run`, a finished job's acknowledgement goes to a `BackgroundAcknowledger`, and the task
+/// takes its next job at once. `run` returns only after every outstanding acknowledgement ended.
 public final class JobRunner: Sendable {
     private let queue: any JobQueue
     private let dispatcher: JobDispatcher
@@ -16,11 +19,14 @@ public final class JobRunner: Sendable {
     private let logger: Logger
     private let metrics: MetricsRegistry
     private let stopping = Mutex(false)
+    private let acknowledger: BackgroundAcknowledger
 
+    /// - Parameter maximumPendingAcknowledgements: how many finished jobs `run` lets wait for their
+    ///   acknowledgement before a task waits too. A process killed meanwhile runs them again.
     public init(
         queue: any JobQueue, dispatcher: JobDispatcher, clock: any LogsClock,
         retryPolicy: SidekiqRetryPolicy = SidekiqRetryPolicy(), maintenancePause: Duration, logger: Logger,
-        metrics: MetricsRegistry
+        metrics: MetricsRegistry, maximumPendingAcknowledgements: Int = 64
     ) {
         self.queue = queue
         self.dispatcher = dispatcher
@@ -29,6 +35,7 @@ public final class JobRunner: Sendable {
         self.maintenancePause = maintenancePause
         self.logger = logger
         self.metrics = metrics
+        self.acknowledger = BackgroundAcknowledger(queue: queue, limit: maximumPendingAcknowledgements, logger: logger)
     }
 
     public var isStopping: Bool {
@@ -40,7 +47,9 @@ public final class JobRunner: Sendable {
         stopping.withLock { $0 = true }
     }
 
-    /// Runs jobs from `queues` on `concurrency` tasks until `stop()` or cancellation.
+    /// Runs jobs from `queues` on `concurrency` tasks until `stop()` or cancellation, then waits
+    /// for the acknowledgements still outstanding, so a queue closed afterwards does not hand back
+    /// finished jobs.
     ///
     /// - Parameter pollTimeout: how long one fetch waits for a job, which bounds how late a stop
     ///   is noticed.
@@ -50,6 +59,12 @@ public final class JobRunner: Sendable {
                 group.addTask { await self.loop(queues: queues, pollTimeout: pollTimeout) }
             }
         }
+        await acknowledger.waitUntilIdle()
+    }
+
+    /// The number of finished jobs whose acknowledgement `run` started and that has not ended yet.
+    public var pendingAcknowledgementCount: Int {
+        acknowledger.outstandingCount
     }
 
     /// Runs jobs that are due now until none is left.
@@ -64,12 +79,18 @@ public final class JobRunner: Sendable {
         return count
     }
 
-    /// Takes and runs one job.
+    /// Takes and runs one job, and returns once its acknowledgement ended.
     ///
     /// - Returns: whether a job was taken.
     public func runNext(from queues: [WeightedQueue], timeout: Duration) async throws -> Bool {
+        try await runNext(from: queues, timeout: timeout, acknowledgesInBackground: false)
+    }
+
+    private func runNext(from queues: [WeightedQueue], timeout: Duration, acknowledgesInBackground: Bool)
+        async throws -> Bool
+    {
         guard let reserved = try await queue.reserve(from: queues, timeout: timeout) else { return false }
-        await process(reserved)
+        await process(reserved, acknowledgesInBackground: acknowledgesInBackground)
         return true
     }
 
@@ -77,7 +98,7 @@ public final class JobRunner: Sendable {
         var failures = 0
         while !isStopping && !Task.isCancelled {
             do {
-                _ = try await runNext(from: queues, timeout: pollTimeout)
+                _ = try await runNext(from: queues, timeout: pollTimeout, acknowledgesInBackground: true)
                 failures = 0
             } catch is CancellationError {
                 return
@@ -96,7 +117,7 @@ public final class JobRunner: Sendable {
         }
     }
 
-    private func process(_ reserved: ReservedJob) async {
+    private func process(_ reserved: ReservedJob, acknowledgesInBackground: Bool) async {
         let job = reserved.job
         let metadata: Logger.Metadata = ["jid": "\(job.jid)", "queue": "\(job.queue)", "class": "\(job.className)"]
         if let enqueuedAt = job.enqueuedAt {
@@ -117,36 +138,12 @@ public final class JobRunner: Sendable {
             await fail(reserved, error: error, metadata: metadata)
             return
         }
-        await acknowledgeFinished(reserved, metadata: metadata)
-        count(job, result: outcome == .done ? "done" : "rescheduled")
-    }
-
-    /// The attempts at acknowledging a finished job. The waits between them start at 200 ms and
-    /// double up to 5 s, about 16 s in all, which outlasts a Redis restart.
-    static let acknowledgementAttempts = 8
-
-    /// Acknowledges a job that ran to the end, trying again when the acknowledgement fails.
-    ///
-    /// A finished job is never sent to the retry set. When Redis removed the job but the reply was
-    /// lost, a retry would run the job a second time. A `log_parts` job would then store its parts
-    /// twice, possibly after the log was aggregated. Acknowledging again is safe because removing
-    /// a job that is no longer in progress changes nothing.
-    private func acknowledgeFinished(_ reserved: ReservedJob, metadata: Logger.Metadata) async {
-        var delay = Duration.milliseconds(200)
-        for attempt in 1...Self.acknowledgementAttempts {
-            do {
-                try await queue.acknowledge(reserved)
-                return
-            } catch {
-                guard attempt < Self.acknowledgementAttempts else {
-                    logger.error(
-                        "acknowledging a finished job failed; it stays in progress until recovered",
-                        metadata: metadata.merging(["error": "\(error)", "attempts": "\(attempt)"]) { $1 })
-                    return
-                }
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
-            }
+        let result = outcome == .done ? "done" : "rescheduled"
+        if acknowledgesInBackground {
+            await acknowledger.acknowledge(reserved, metadata: metadata) { self.count(job, result: result) }
+        } else {
+            await acknowledger.acknowledgeNow(reserved, metadata: metadata)
+            count(job, result: result)
         }
     }
 

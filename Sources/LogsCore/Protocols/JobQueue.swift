@@ -46,6 +46,10 @@ public protocol JobQueue: Sendable {
     /// Removes a finished job from the in-progress list.
     func acknowledge(_ job: ReservedJob) async throws
 
+    /// Removes finished jobs from the in-progress list, in one round trip where the queue can.
+    /// When it throws, some of the jobs may have been removed, and removing them again is safe.
+    func acknowledge(_ jobs: [ReservedJob]) async throws
+
     /// Puts a job back at the front of its queue, unchanged (on shutdown).
     func requeue(_ job: ReservedJob) async throws
 
@@ -59,5 +63,12 @@ public protocol JobQueue: Sendable {
 extension JobQueue {
     public func push(_ job: Job) async throws {
         try await push([job])
+    }
+
+    /// Acknowledges the jobs one after another.
+    public func acknowledge(_ jobs: [ReservedJob]) async throws {
+        for job in jobs {
+            try await acknowledge(job)
+        }
     }
 }

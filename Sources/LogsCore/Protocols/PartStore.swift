@@ -16,6 +16,21 @@ public struct AggregationOutcome: Sendable, Hashable {
     }
 }
 
+/// A version of one `logs` row: it changes whenever any column of the row changes.
+///
+/// Two reads that return equal versions returned the same row contents, so a response rendered
+/// from the row may be served again while the version stays equal.
+public struct LogRowVersion: Sendable, Hashable {
+    public var logID: LogID
+    /// An opaque counter the store chooses, such as PostgreSQL's `xmin`.
+    public var revision: Int64
+
+    public init(logID: LogID, revision: Int64) {
+        self.logID = logID
+        self.revision = revision
+    }
+}
+
 /// The database of logs and log parts.
 ///
 /// Implementations: `InMemoryPartStore` here, and PostgreSQL and SQLite stores in LogsStorage.
@@ -32,6 +47,15 @@ public protocol PartStore: Sendable {
     func log(id: LogID) async throws -> Log?
 
     func log(jobID: JobID) async throws -> Log?
+
+    /// Returns the version of the log's row, without reading its content.
+    ///
+    /// Returns nil when there is no such log, or when the store has no cheap row version. The
+    /// default implementation returns nil, so callers then read the row every time.
+    func logRowVersion(id: LogID) async throws -> LogRowVersion?
+
+    /// Returns the version of the job's log row, as `logRowVersion(id:)` does.
+    func logRowVersion(jobID: JobID) async throws -> LogRowVersion?
 
     /// Inserts parts in one round trip. Repeated numbers are stored too; aggregation keeps the first.
     func insertParts(_ parts: [NewLogPart], at date: Date) async throws
@@ -113,6 +137,10 @@ public protocol PartStore: Sendable {
 
 extension PartStore {
     public func analyzeLogParts() async throws {}
+
+    public func logRowVersion(id: LogID) async throws -> LogRowVersion? { nil }
+
+    public func logRowVersion(jobID: JobID) async throws -> LogRowVersion? { nil }
 }
 
 /// The joining rule every `PartStore` applies when aggregating.

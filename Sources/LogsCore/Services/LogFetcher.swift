@@ -50,21 +50,68 @@ public struct LogFetcher: Sendable {
         self.settings = settings
     }
 
+    /// The result of `fetch(_:aggregateOnDemand:unlessVersion:)`.
+    public enum VersionedFetch: Sendable {
+        /// The log's row still has the version the caller gave.
+        case unchanged
+        /// The log, a stand-in, or nil when there is no such log. `version` is the row version read
+        /// before the row, set only when the log's JSON depends on that row alone: a stored log
+        /// that is aggregated and has content, so no parts were read.
+        case fetched(FetchedLog?, version: LogRowVersion?)
+    }
+
     /// Fetches a log.
     ///
     /// - Returns: the log, a stand-in, or nil when there is no such log.
     public func fetch(_ lookup: Lookup, aggregateOnDemand: Bool = true) async throws -> FetchedLog? {
+        if let standIn = try await standIn(for: lookup) { return standIn }
+        guard let log = try await storedLog(lookup) else { return nil }
+        return try await present(log, aggregateOnDemand: aggregateOnDemand)
+    }
+
+    /// Fetches a log unless its row still has the version `known`, for callers that keep what they
+    /// rendered from a log.
+    ///
+    /// Ignored ids and ids below the minimums are checked first, as `fetch(_:aggregateOnDemand:)`
+    /// does, so their stand-ins are never reported as unchanged. The version is read before the
+    /// row, so the row returned is at least as new as the version returned with it. A caller that
+    /// stores the two together never pairs a version with older content.
+    public func fetch(_ lookup: Lookup, aggregateOnDemand: Bool = true, unlessVersion known: LogRowVersion?)
+        async throws -> VersionedFetch
+    {
+        if let standIn = try await standIn(for: lookup) { return .fetched(standIn, version: nil) }
+        let version = try await storedVersion(lookup)
+        if let version, version == known { return .unchanged }
+        guard let log = try await storedLog(lookup) else { return .fetched(nil, version: nil) }
+        let dependsOnRowAlone = log.aggregatedAt != nil && log.content != nil && version?.logID == log.id
+        let fetched = try await present(log, aggregateOnDemand: aggregateOnDemand)
+        return .fetched(fetched, version: dependsOnRowAlone ? version : nil)
+    }
+
+    /// Returns the stand-in of an ignored id or of an id below the minimums, or nil for others.
+    private func standIn(for lookup: Lookup) async throws -> FetchedLog? {
         switch lookup {
         case .jobID(let jobID):
             if try await ignoredIDs.isIgnored(jobID: jobID) { return unavailable(id: nil, jobID: jobID) }
             if jobID.rawValue < settings.minimumAcceptedJobID { return spoofed(id: nil, jobID: jobID) }
-            guard let log = try await store.log(jobID: jobID) else { return nil }
-            return try await present(log, aggregateOnDemand: aggregateOnDemand)
         case .id(let logID):
             if try await ignoredIDs.isIgnored(logID: logID) { return unavailable(id: logID, jobID: nil) }
             if logID.rawValue < settings.minimumAcceptedID { return spoofed(id: logID, jobID: nil) }
-            guard let log = try await store.log(id: logID) else { return nil }
-            return try await present(log, aggregateOnDemand: aggregateOnDemand)
+        }
+        return nil
+    }
+
+    private func storedLog(_ lookup: Lookup) async throws -> Log? {
+        switch lookup {
+        case .jobID(let jobID): try await store.log(jobID: jobID)
+        case .id(let logID): try await store.log(id: logID)
+        }
+    }
+
+    private func storedVersion(_ lookup: Lookup) async throws -> LogRowVersion? {
+        switch lookup {
+        case .jobID(let jobID): try await store.logRowVersion(jobID: jobID)
+        case .id(let logID): try await store.logRowVersion(id: logID)
         }
     }
 

@@ -88,14 +88,40 @@ extension LogsAPI {
         case let other: throw HTTPError.rejected(400, "by must be id or job_id, got \(RequestParsing.shown(other))")
         }
         let underMaintenance = try await pipeline.maintenance.isEnabled()
-        guard let log = try await pipeline.fetcher.fetch(lookup, aggregateOnDemand: !underMaintenance) else {
+        let cached = renderedLogs.entry(for: lookup)
+        let result = try await pipeline.fetcher.fetch(
+            lookup, aggregateOnDemand: !underMaintenance, unlessVersion: cached?.version)
+        switch result {
+        case .unchanged:
+            // The fetcher reports unchanged only when given a version, and that came from `cached`.
+            guard let cached else {
+                throw HTTPError.rejected(500, "internal error: the log is unchanged, but no response was kept")
+            }
+            return .json(buffer: cached.body)
+        case .fetched(nil, _):
+            renderedLogs.remove(lookup)
             return .error(404, "no log found for \(request.query["by"] ?? "job_id") \(request.pathParameters["id"]!)")
+        case .fetched(let log?, let version):
+            return try await response(for: log, version: version, lookup: lookup, underMaintenance: underMaintenance)
         }
+    }
+
+    /// Renders a fetched log, and keeps the body when the log has a row version.
+    private func response(
+        for log: FetchedLog, version: LogRowVersion?, lookup: LogFetcher.Lookup, underMaintenance: Bool
+    ) async throws -> HTTPResponse {
         if underMaintenance, log.kind == .stored, log.aggregatedAt == nil || log.content == nil {
             // Aggregating on demand reads log_parts, which maintenance locks.
             try await checkMaintenance()
         }
-        return .json(LogJSON.fetched(log))
+        let body = JSONWriter.data(LogJSON.fetched(log))
+        guard let version else {
+            renderedLogs.remove(lookup)
+            return .json(encoded: body)
+        }
+        let buffer = ResponseBuffer(copying: body)
+        renderedLogs.store(buffer, version: version, for: lookup)
+        return .json(buffer: buffer)
     }
 
     /// `GET /logs/:job_id/id`: `{id, @type: log}`.

@@ -19,15 +19,19 @@ public struct LogsAPI: Sendable {
         /// How often a stream without events sends an SSE comment, so that a client that has gone
         /// away is noticed.
         public var streamHeartbeat: Duration
+        /// The maximum bytes of rendered `GET /logs/:id` responses kept for logs whose row has not
+        /// changed, where 0 keeps none. Only stores with row versions, such as PostgreSQL, use it.
+        public var renderedLogCacheSize: Int
 
         public init(
             version: String = "", maximumLogBodySize: Int = 10 << 20, maximumPartBodySize: Int = 1 << 20,
-            streamHeartbeat: Duration = .seconds(15)
+            streamHeartbeat: Duration = .seconds(15), renderedLogCacheSize: Int = 32 << 20
         ) {
             self.version = version
             self.maximumLogBodySize = maximumLogBodySize
             self.maximumPartBodySize = maximumPartBodySize
             self.streamHeartbeat = streamHeartbeat
+            self.renderedLogCacheSize = renderedLogCacheSize
         }
     }
 
@@ -39,6 +43,8 @@ public struct LogsAPI: Sendable {
     let bootTime: Date
     /// Queues the parts of concurrent `PUT /log-parts/:job_id/:number` requests in one call.
     let partBatcher: PartBatcher
+    /// Rendered `GET /logs/:id` bodies with the row versions they came from.
+    let renderedLogs: RenderedLogCache
 
     /// - Parameters:
     ///   - authenticator: checks `Authorization` headers; see `Authenticator`.
@@ -56,6 +62,7 @@ public struct LogsAPI: Sendable {
         self.settings = settings
         self.bootTime = pipeline.clock.now()
         self.partBatcher = PartBatcher(pipeline: pipeline)
+        self.renderedLogs = RenderedLogCache(maximumBytes: settings.renderedLogCacheSize)
     }
 
     /// Builds the API from the pipeline's configuration: `AUTH_TOKEN`, `JWT_RSA_PUBLIC_KEY` and the

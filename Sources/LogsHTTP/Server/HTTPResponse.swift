@@ -13,6 +13,9 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [String: String]
     public var body: Body
+    /// The bytes of `body` in a buffer that the server sends without copying, or nil. Code that
+    /// sets it must keep `body` equal to it, because the server then sends the buffer instead.
+    var buffer: ResponseBuffer?
 
     public init(status: Int, headers: [String: String] = [:], body: Body = .data(Data())) {
         self.status = status
@@ -22,9 +25,20 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON response with `Content-Type: application/json`.
     public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
-        HTTPResponse(
-            status: status, headers: ["Content-Type": "application/json;charset=utf-8"],
-            body: .data(JSONWriter.data(value)))
+        json(encoded: JSONWriter.data(value), status: status)
+    }
+
+    /// Makes a JSON response with `Content-Type: application/json` from an encoded body.
+    static func json(encoded body: Data, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: ["Content-Type": "application/json;charset=utf-8"], body: .data(body))
+    }
+
+    /// Makes a JSON response like `json(encoded:)` that the server sends from `buffer` without
+    /// copying it.
+    static func json(buffer: ResponseBuffer, status: Int = 200) -> HTTPResponse {
+        var response = json(encoded: buffer.data, status: status)
+        response.buffer = buffer
+        return response
     }
 
     /// A JSON error response, `{"error": message}`.

@@ -86,3 +86,10 @@ func releaseStream(context: UnsafeMutableRawPointer?) {
     let stream = Unmanaged<ResponseStream>.fromOpaque(context).takeRetainedValue()
     stream.close()
 }
+
+/// Called when libmicrohttpd frees a response sent from a `ResponseBuffer`; releases the buffer's
+/// retained pointer.
+func releaseResponseBuffer(context: UnsafeMutableRawPointer?) {
+    guard let context else { return }
+    Unmanaged<ResponseBuffer>.fromOpaque(context).release()
+}

@@ -83,7 +83,7 @@ extension ServerCore {
             mutable.status = response.status
             mutable.response = nil
         }
-        guard let mhdResponse = makeResponse(response.body, on: connection) else { return false }
+        guard let mhdResponse = makeResponse(response, on: connection) else { return false }
         defer { MHD_destroy_response(mhdResponse) }
         for (name, value) in response.headers {
             _ = MHD_add_response_header(mhdResponse, name, value)
@@ -91,8 +91,19 @@ extension ServerCore {
         return MHD_queue_response(connection.pointer, UInt32(response.status), mhdResponse) == .YES
     }
 
-    private func makeResponse(_ body: HTTPResponse.Body, on connection: ConnectionHandle) -> OpaquePointer? {
-        switch body {
+    private func makeResponse(_ response: HTTPResponse, on connection: ConnectionHandle) -> OpaquePointer? {
+        if let buffer = response.buffer {
+            let context = Unmanaged.passRetained(buffer).toOpaque()
+            guard
+                let mhdResponse = MHD_create_response_from_buffer_with_free_callback_cls(
+                    buffer.count, buffer.base, releaseResponseBuffer, context)
+            else {
+                Unmanaged<ResponseBuffer>.fromOpaque(context).release()
+                return nil
+            }
+            return mhdResponse
+        }
+        switch response.body {
         case .data(let data):
             return data.withUnsafeBytes { bytes in
                 MHD_create_response_from_buffer(

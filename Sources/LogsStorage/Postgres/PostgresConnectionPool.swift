@@ -8,7 +8,7 @@ import LogsCore
 /// back broken is closed, and its slot goes to the next waiter, which opens a fresh one.
 actor PostgresConnectionPool {
     private struct Waiter {
-        var id: Int
+        var deadline: ContinuousClock.Instant
         /// Resumed with an idle connection, or with nil when the waiter may open a new one.
         var continuation: CheckedContinuation<PostgresConnection?, any Error>
     }
@@ -17,7 +17,8 @@ actor PostgresConnectionPool {
     private var idle: [PostgresConnection] = []
     private var waiters: [Waiter] = []
     private var openCount = 0
-    private var nextWaiterID = 0
+    /// Whether the task that fails waiters past their deadline runs.
+    private var isTimeoutTaskRunning = false
     private var nextConnectionNumber = 0
     private var isClosed = false
 
@@ -86,26 +87,36 @@ actor PostgresConnectionPool {
     }
 
     private func waitForRelease() async throws -> PostgresConnection? {
-        nextWaiterID += 1
-        let id = nextWaiterID
-        let timeout = configuration.connectionWaitTimeout
+        let deadline = ContinuousClock.now + configuration.connectionWaitTimeout
         return try await withCheckedThrowingContinuation { continuation in
-            waiters.append(Waiter(id: id, continuation: continuation))
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.timeOut(waiterID: id)
+            waiters.append(Waiter(deadline: deadline, continuation: continuation))
+            if !isTimeoutTaskRunning {
+                isTimeoutTaskRunning = true
+                Task { await self.failExpiredWaiters() }
             }
         }
     }
 
-    private func timeOut(waiterID: Int) {
-        guard let index = waiters.firstIndex(where: { $0.id == waiterID }) else { return }
-        let waiter = waiters.remove(at: index)
-        let seconds = configuration.connectionWaitTimeout.components.seconds
-        waiter.continuation.resume(
-            throwing: PostgresError(
-                .poolTimedOut,
-                "no database connection became free within \(seconds) s; all \(configuration.maximumConnections) "
-                    + "are in use"))
+    /// Fails each waiter at its deadline, until no caller waits.
+    ///
+    /// One task serves every waiter. A sleeping task per waiter set a libdispatch timer for each
+    /// lease that waited, about 3% of the CPU time of `GET /logs/:id` with 64 concurrent requests
+    /// on 10 connections (perf on a release build). Every waiter waits `connectionWaitTimeout`, so
+    /// `waiters` is in deadline order and the first waiter's deadline is the earliest.
+    private func failExpiredWaiters() async {
+        while let first = waiters.first {
+            if first.deadline > .now {
+                try? await Task.sleep(until: first.deadline, clock: .continuous)
+                continue
+            }
+            waiters.removeFirst()
+            let seconds = configuration.connectionWaitTimeout.components.seconds
+            first.continuation.resume(
+                throwing: PostgresError(
+                    .poolTimedOut,
+                    "no database connection became free within \(seconds) s; all \(configuration.maximumConnections) "
+                        + "are in use"))
+        }
+        isTimeoutTaskRunning = false
     }
 }

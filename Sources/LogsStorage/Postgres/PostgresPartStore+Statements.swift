@@ -31,6 +31,18 @@ enum PartStoreStatements {
         name: "travis_logs_log_by_job_id",
         sql: "SELECT \(logColumns) FROM logs WHERE job_id = $1 ORDER BY id LIMIT 1")
 
+    /// The `xmin` of each log row by id (`$1`) and by job id (`$2`), as its version: the id of the
+    /// transaction that wrote this version of the row. Every update writes a new row version, so
+    /// `xmin` changes with any committed change. `by_job_id` is true for rows found by job id.
+    static let logVersions = PostgresStatement(
+        name: "travis_logs_log_versions",
+        sql: """
+            (SELECT id, job_id, xmin::text::bigint AS version, false AS by_job_id FROM logs WHERE id = ANY($1::bigint[]))
+            UNION ALL
+            (SELECT DISTINCT ON (job_id) id, job_id, xmin::text::bigint AS version, true AS by_job_id FROM logs
+            WHERE job_id = ANY($2::bigint[]) ORDER BY job_id, id)
+            """)
+
     static let copyParts = "COPY log_parts (log_id, number, content, final, created_at) FROM STDIN"
 
     static let partsInAggregationOrder = PostgresStatement(

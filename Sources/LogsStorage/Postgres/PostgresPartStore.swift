@@ -11,11 +11,13 @@ import Synchronization
 /// aggregation tolerates that because it keeps the first copy of each part number.
 public final class PostgresPartStore: PartStore {
     public let client: PostgresClient
+    private let versionReader: LogRowVersionReader
     /// The `default_toast_compression` for aggregated content, looked up on the first aggregation.
     let contentCompression = Mutex<String?>(nil)
 
     public init(client: PostgresClient) {
         self.client = client
+        self.versionReader = LogRowVersionReader(client: client)
     }
 
     public convenience init(configuration: PostgresConfiguration, logger: Logger) {
@@ -41,6 +43,19 @@ public final class PostgresPartStore: PartStore {
     public func log(jobID: JobID) async throws -> Log? {
         let rows = try await client.query(PartStoreStatements.logByJobID, [.integer(jobID.rawValue)])
         return try rows.rows.first.map(Self.log(from:))
+    }
+
+    /// Returns the row's `xmin` as its version, read together with those of concurrent callers.
+    ///
+    /// Transaction ids wrap around after 2^32 transactions, so a version read that long ago may
+    /// equal a new one. Callers that keep versions must drop them well before that.
+    public func logRowVersion(id: LogID) async throws -> LogRowVersion? {
+        try await versionReader.version(.id(id.rawValue))
+    }
+
+    /// Returns the row's `xmin` as its version, as `logRowVersion(id:)` does.
+    public func logRowVersion(jobID: JobID) async throws -> LogRowVersion? {
+        try await versionReader.version(.jobID(jobID.rawValue))
     }
 
     /// Inserts parts with one `COPY`.

@@ -7,8 +7,9 @@ import Synchronization
 ///
 /// On `stop()` the runner takes no new jobs and the running ones get `shutdownTimeout` to finish.
 /// After that they are cancelled, and the runner puts a cancelled job back at the front of its
-/// queue. Last, `RedisJobQueue.close()` pushes back anything still in this process's in-progress
-/// list and removes its heartbeat.
+/// queue. The runner returns once the acknowledgements of finished jobs have ended, and while
+/// Redis is unreachable each of them is retried for about 16 s. Last, `RedisJobQueue.close()`
+/// pushes back anything still in this process's in-progress list and removes its heartbeat.
 public final class RedisWorker: Sendable {
     public let queue: RedisJobQueue
     public let runner: JobRunner

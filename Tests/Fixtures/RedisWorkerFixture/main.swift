@@ -7,7 +7,8 @@ import LogsTransport
 /// on in-memory storage, which is fine for jobs that the tests only count.
 ///
 /// It reads the usual variables (REDIS_URL, TRAVIS_SIDEKIQ_NAMESPACE,
-/// TRAVIS_LOGS_MAINTENANCE_INITIAL_SLEEP) and FIXTURE_PROCESS_TIMEOUT_MS, takes jobs from the
+/// TRAVIS_LOGS_MAINTENANCE_INITIAL_SLEEP), the optional FIXTURE_PROCESS_TIMEOUT_MS and
+/// FIXTURE_PREFETCH (the queue's `prefetch`, 1 when unset), takes jobs from the
 /// `maintenance` queue on two tasks, and prints the Prometheus metrics on stdout when it stops on
 /// SIGTERM. The work happens outside top-level code, which is main-actor isolated, because the
 /// signal handler and the task run on other threads.
@@ -17,10 +18,15 @@ enum RedisWorkerFixture {
         let configuration = try LogsConfiguration(environment: environment)
         let logger = Logger(label: "fixture")
         let pool = try RedisConnectionPool(configuration: configuration, size: 6, logger: logger)
-        let processTimeout = Duration.milliseconds(Int(environment["FIXTURE_PROCESS_TIMEOUT_MS"] ?? "") ?? 60_000)
-        let settings = RedisJobQueue.Settings(
-            heartbeatInterval: processTimeout / 4, processTimeout: processTimeout,
-            promotionInterval: .milliseconds(200), recoveryInterval: .milliseconds(500))
+        // Without FIXTURE_PROCESS_TIMEOUT_MS the queue keeps the production timings.
+        var settings = RedisJobQueue.Settings()
+        if let milliseconds = Int(environment["FIXTURE_PROCESS_TIMEOUT_MS"] ?? "") {
+            let processTimeout = Duration.milliseconds(milliseconds)
+            settings = RedisJobQueue.Settings(
+                heartbeatInterval: processTimeout / 4, processTimeout: processTimeout,
+                promotionInterval: .milliseconds(200), recoveryInterval: .milliseconds(500))
+        }
+        settings.prefetch = max(1, Int(environment["FIXTURE_PREFETCH"] ?? "") ?? 1)
         let queue = RedisJobQueue(
             pool: pool, namespace: configuration.sidekiq.namespace, settings: settings, logger: logger)
         var pipeline = Pipeline.inMemory(configuration: configuration, logger: logger)

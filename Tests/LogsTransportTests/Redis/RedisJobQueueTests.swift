@@ -367,6 +367,26 @@ struct RedisJobQueueTests {
         try await cleanUp()
     }
 
+    @Test("list acknowledgement removes every job")
+    func listAcknowledgementRemovesEveryJob() async throws {
+        let queue = makeQueue()
+        let jobs = (1...4).map { Self.archiveJob($0) }
+        try await queue.push(jobs)
+        var reserved: [ReservedJob] = []
+        for _ in jobs {
+            reserved.append(try #require(try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero)))
+        }
+
+        try await queue.acknowledge(Array(reserved.prefix(3)))
+        #expect(try await queue.inProgressPayloads() == [reserved[3].payload])
+        // Acknowledging jobs already removed changes nothing and does not fail.
+        try await queue.acknowledge(reserved)
+        #expect(try await queue.inProgressPayloads().isEmpty)
+        #expect(try await queue.size(of: "archive") == 0)
+        try await queue.close()
+        try await cleanUp()
+    }
+
     @Test("concurrent acknowledgements report errors")
     func concurrentAcknowledgementsReportErrors() async throws {
         let queue = makeQueue()
