@@ -27,6 +27,7 @@ enum PartStoreConformance {
         ("batch aggregate matches single aggregation", batchAggregateMatchesSingle),
         ("batch aggregate fails a purged log alone", batchAggregateFailsPurgedLogAlone),
         ("batch aggregate restores a purged log", batchAggregateRestoresPurgedLog),
+        ("batch aggregate joins split characters and repeats", batchAggregateJoinsSplitCharactersAndRepeats),
         ("concurrent overlapping batches keep every part once", concurrentOverlappingBatches),
         ("set content replaces content and parts", setContentReplaces),
         ("set content with empty text clears it", setContentClears),
@@ -165,13 +166,20 @@ enum PartStoreConformance {
         #expect(outcome.partsUsed == 1)
     }
 
-    static func aggregateJoinsSplitCharacter(_ store: any PartStore) async throws {
-        let bytes = Array("ok ✓ done 😀\n".utf8)
+    static let splitText = "ok ✓ done 😀\n"
+
+    /// Returns `splitText` stored as three parts, cut inside the ✓ and inside the emoji.
+    static func splitTextParts() -> [String] {
+        let bytes = Array(splitText.utf8)
         let cut1 = 4  // inside the three bytes of ✓
         let cut2 = bytes.count - 3  // inside the four bytes of the emoji
-        let texts = [bytes[..<cut1], bytes[cut1..<cut2], bytes[cut2...]].map {
+        return [bytes[..<cut1], bytes[cut1..<cut2], bytes[cut2...]].map {
             PartContent.storedText(fromBytes: Array($0))
         }
+    }
+
+    static func aggregateJoinsSplitCharacter(_ store: any PartStore) async throws {
+        let texts = splitTextParts()
         let id = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
         try await store.insertParts(texts.enumerated().map { part(id, $0.offset, $0.element) }, at: at(1))
         #expect(try await store.aggregatedOnDemand(logID: id) == "ok ✓ done 😀\n")
@@ -316,6 +324,50 @@ enum PartStoreConformance {
         #expect(restored.log.purgedAt == nil)
         #expect(restored.partsUsed == 0)
         #expect(try await store.log(id: restoredWithoutParts) == restored.log)
+    }
+
+    /// Mixes, in one batch, a log whose parts split characters and repeat a number, a log of plain
+    /// parts, and a log with content whose new part starts with orphan continuation bytes.
+    static func batchAggregateJoinsSplitCharactersAndRepeats(_ store: any PartStore) async throws {
+        let texts = splitTextParts()
+        let repeatText = PartContent.storedText(fromBytes: Array("é".utf8.prefix(1)))
+        let split = try await store.findOrCreateLog(jobID: JobID(1), at: at(0))
+        let plain = try await store.findOrCreateLog(jobID: JobID(2), at: at(0))
+        let appended = try await store.findOrCreateLog(jobID: JobID(3), at: at(0))
+        try await store.insertParts(
+            [
+                part(split, 2, texts[2]), part(split, 0, texts[0]), part(split, 1, texts[1]),
+                part(split, 1, repeatText), part(split, 3, "", final: true), part(plain, 1, "b\n"),
+                part(plain, 0, "a "), part(plain, 2, ""), part(appended, 0, "one\n"),
+            ], at: at(1))
+        _ = try await store.aggregate(logID: appended, archivedContent: nil, at: at(2))
+        try await store.insertParts([part(appended, 1, texts[2])], at: at(3))
+
+        let requests = [split, plain, appended].map { AggregationRequest(logID: $0) }
+        let results = try await store.aggregate(requests, at: at(4))
+        #expect(results.count == 3)
+        let splitOutcome = try #require(try results[0].get())
+        #expect(splitOutcome.log.content == "ok ✓ done 😀\n")
+        #expect(splitOutcome.partsUsed == 4)
+        #expect(splitOutcome.partsDeleted == 5)
+        #expect(try await store.log(id: split) == splitOutcome.log)
+
+        let plainOutcome = try #require(try results[1].get())
+        #expect(plainOutcome.log.content == "a b\n")
+        #expect(plainOutcome.partsUsed == 3)
+        #expect(plainOutcome.partsDeleted == 3)
+        #expect(try await store.log(id: plain) == plainOutcome.log)
+
+        // The two orphan continuation bytes at the start of the new part cannot join content that
+        // is already valid text, so each becomes U+FFFD.
+        let appendedOutcome = try #require(try results[2].get())
+        #expect(appendedOutcome.log.content == "one\n\u{FFFD}\u{FFFD}\n")
+        #expect(appendedOutcome.partsUsed == 1)
+        #expect(try await store.log(id: appended) == appendedOutcome.log)
+
+        for id in [split, plain, appended] {
+            #expect(try await store.logParts(logID: id, query: LogPartsQuery()).isEmpty)
+        }
     }
 
     static func concurrentOverlappingBatches(_ store: any PartStore) async throws {

@@ -2,16 +2,20 @@ import Foundation
 import LogsCore
 
 extension PostgresPartStore {
-    /// Aggregates in one transaction, joining the parts in Swift with `LogAggregation.plan`.
+    /// Aggregates in one transaction, joining the parts in Swift with the rules of `LogAggregation.plan`.
     ///
     /// The join cannot run in SQL: stored parts carry escaped edge bytes (see `PartContent`) that
     /// only the Swift join turns back into whole characters. The log row stays locked until
-    /// commit, so two aggregations of one log run one after the other, and only the parts read
-    /// here are deleted.
+    /// commit, so two aggregations of one log run one after the other, and only the parts the
+    /// transaction deleted and returned are joined. It takes the five round trips of
+    /// `aggregate(_:at:)`, which this calls with one log.
     public func aggregate(logID: LogID, archivedContent: String?, at date: Date) async throws -> AggregationOutcome? {
-        try await client.withTransaction { connection in
-            try Self.aggregate(logID: logID, archivedContent: archivedContent, at: date, on: connection)
+        let request = AggregationRequest(logID: logID, archivedContent: archivedContent)
+        let compression = try await compressionForContent()
+        let results = try await client.withTransaction { connection in
+            try Self.aggregate([request], compression: compression, at: date, on: connection)
         }
+        return try results[logID]?.get() ?? nil
     }
 
     public func aggregatedOnDemand(logID: LogID) async throws -> String {
@@ -32,41 +36,6 @@ extension PostgresPartStore {
                 return try Self.requiredLog(rows, statement: PartStoreStatements.setContent)
             }
         }
-    }
-
-    private static func aggregate(
-        logID: LogID, archivedContent: String?, at date: Date, on connection: isolated PostgresConnection
-    ) throws -> AggregationOutcome? {
-        let id: PostgresValue = .integer(logID.rawValue)
-        // NOTE: this takes 5 round trips (BEGIN, lock, parts, store, COMMIT), which limits the
-        // store to about 600 to 900 logs/s on 2 shared cores. Reading the parts in the locking
-        // statement would save one, but it is unsafe. After waiting for the lock, PostgreSQL
-        // rechecks only the locked row and keeps the parts read before the wait, which a
-        // concurrent aggregation may have deleted (PostgreSQL 15 documentation, "Read Committed
-        // Isolation Level"). libpq's pipeline mode (BEGIN with the lock, then the store with
-        // COMMIT) would save two round trips safely. `aggregate(_:at:)` takes the same five round
-        // trips for a whole batch of logs.
-        let locked = try connection.query(PartStoreStatements.lockLogForAggregation, [id]).rows
-        guard let current = locked.first else { return nil }
-        let content = try current.text("content")
-        let parts = try connection.query(PartStoreStatements.partsInAggregationOrder, [id]).rows.map(part(from:))
-        try LogAggregation.checkArchivedContent(
-            content: content, isPurged: try current.boolean("purged") ?? false, archivedContent: archivedContent,
-            partCount: parts.count, logID: logID)
-
-        let usesArchive = content == nil && archivedContent != nil
-        let plan = LogAggregation.plan(base: usesArchive ? archivedContent : content, parts: parts)
-        let rows: PostgresRows
-        if !parts.isEmpty || usesArchive {
-            rows = try connection.query(
-                PartStoreStatements.storeAggregatedContent,
-                [id, .text(plan.content), .timestamp(date), .boolean(usesArchive), .integers(plan.usedPartIDs)])
-        } else {
-            rows = try connection.query(PartStoreStatements.markReadyForScan, [id, .timestamp(date)])
-        }
-        let log = try requiredLog(rows, statement: PartStoreStatements.storeAggregatedContent)
-        let distinctNumbers = Set(parts.map(\.number)).count
-        return AggregationOutcome(log: log, partsUsed: distinctNumbers, partsDeleted: plan.usedPartIDs.count)
     }
 
     private static func requiredLog(_ rows: PostgresRows, statement: PostgresStatement) throws -> Log {

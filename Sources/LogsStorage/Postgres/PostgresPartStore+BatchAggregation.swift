@@ -4,9 +4,10 @@ import LogsCore
 extension PostgresPartStore {
     /// Aggregates a batch of logs in one transaction of five round trips, however many logs it has.
     ///
-    /// The transaction locks the log rows in id order, then reads their parts in a second
-    /// statement, whose new snapshot includes every part committed before the locks were granted.
-    /// A log that needs archived text it was not given is left unchanged and gets its error.
+    /// The transaction locks the log rows in id order, then deletes their parts in a second
+    /// statement, whose new snapshot includes every part committed before the locks were granted,
+    /// and joins exactly the parts that statement returns. A log that needs archived text it was
+    /// not given keeps its parts, is left unchanged and gets its error.
     public func aggregate(_ requests: [AggregationRequest], at date: Date) async throws -> [AggregationResult] {
         guard !requests.isEmpty else { return [] }
         var firstRequests: [LogID: AggregationRequest] = [:]
@@ -14,10 +15,26 @@ extension PostgresPartStore {
             firstRequests[request.logID] = request
         }
         let unique = Array(firstRequests.values)
+        let compression = try await compressionForContent()
         let results = try await client.withTransaction { connection in
-            try Self.aggregate(unique, at: date, on: connection)
+            try Self.aggregate(unique, compression: compression, at: date, on: connection)
         }
         return requests.map { results[$0.logID] ?? .success(nil) }
+    }
+
+    /// Returns the TOAST compression method for aggregated content: `lz4` when the server has it,
+    /// because `pglz` took about 11% of the backends' CPU time in a perf profile of
+    /// `script/bench/postgres`, and `pglz` otherwise.
+    ///
+    /// NOTE: this overrides a `default_toast_compression` the server was configured with. A server
+    /// built without LZ4 cannot decompress such content, for example one restored from a base
+    /// backup of this server, while `pg_dump` writes it uncompressed.
+    func compressionForContent() async throws -> String {
+        if let known = contentCompression.withLock({ $0 }) { return known }
+        let rows = try await client.query(PartStoreStatements.supportsLZ4Compression)
+        let compression = try rows.rows.first?.boolean("supported") == true ? "lz4" : "pglz"
+        contentCompression.withLock { $0 = compression }
+        return compression
     }
 
     /// One locked log and what its aggregation stores.
@@ -26,53 +43,102 @@ extension PostgresPartStore {
         var content: String?
         var changesContent: Bool
         var usesArchive: Bool
-        var usedPartIDs: [Int64]
         var partsUsed: Int
+        var partsDeleted: Int
     }
 
-    private static func aggregate(
-        _ requests: [AggregationRequest], at date: Date, on connection: isolated PostgresConnection
+    /// A locked log row, as `lockLogsForAggregation` returns it.
+    private struct LockedLog {
+        var logID: LogID
+        var content: String?
+        var isPurged: Bool
+        var archivedContent: String?
+
+        /// True when the log was purged and the request brought no archived text, so parts
+        /// cannot be appended to it (see `LogAggregation.checkArchivedContent`).
+        var needsArchivedContent: Bool { content == nil && isPurged && archivedContent == nil }
+    }
+
+    /// Aggregates the requested logs on a connection that is inside a transaction.
+    static func aggregate(
+        _ requests: [AggregationRequest], compression: String, at date: Date,
+        on connection: isolated PostgresConnection
     ) throws -> [LogID: AggregationResult] {
         let ids: PostgresValue = .integers(requests.map(\.logID.rawValue))
-        let locked = try connection.query(PartStoreStatements.lockLogsForAggregation, [ids]).rows
-        guard !locked.isEmpty else { return [:] }
-        let parts = try connection.query(PartStoreStatements.partsOfLogsInAggregationOrder, [ids]).rows
-            .map(part(from:))
-        let partsByLog = Dictionary(grouping: parts, by: \.logID)
         let archivedContents = Dictionary(uniqueKeysWithValues: requests.map { ($0.logID, $0.archivedContent) })
+        let lockParameters: [PostgresValue] = [ids, .text(compression)]
+        let locked = try connection.query(PartStoreStatements.lockLogsForAggregation, lockParameters).rows.map { row in
+            let logID = LogID(try row.requiredInteger("id"))
+            return LockedLog(
+                logID: logID, content: try row.text("content"), isPurged: try row.boolean("purged") ?? false,
+                archivedContent: archivedContents[logID] ?? nil)
+        }
+        guard !locked.isEmpty else { return [:] }
 
         var results: [LogID: AggregationResult] = [:]
-        var plans: [PlannedAggregation] = []
-        for row in locked {
-            let logID = LogID(try row.requiredInteger("id"))
-            do {
-                plans.append(
-                    try plan(
-                        logID: logID, content: try row.text("content"), isPurged: try row.boolean("purged") ?? false,
-                        archivedContent: archivedContents[logID] ?? nil, parts: partsByLog[logID] ?? []))
-            } catch let error as LogsError where error.code == .archivedContentRequired {
-                results[logID] = .failure(error)
+        var aggregated = locked
+        let blocked = locked.filter(\.needsArchivedContent)
+        if !blocked.isEmpty {
+            // Such a log fails only when it has parts, which then stay in place for a retry with
+            // the archived text. This costs one more round trip, only for a purged log whose
+            // request has no archived text.
+            let withParts = try logIDsWithParts(blocked.map(\.logID), on: connection)
+            for log in blocked where withParts.contains(log.logID) {
+                do {
+                    try LogAggregation.checkArchivedContent(
+                        content: log.content, isPurged: log.isPurged, archivedContent: log.archivedContent,
+                        partCount: 1, logID: log.logID)
+                } catch let error as LogsError {
+                    results[log.logID] = .failure(error)
+                }
             }
+            aggregated.removeAll { results[$0.logID] != nil }
+            guard !aggregated.isEmpty else { return results }
         }
-        guard !plans.isEmpty else { return results }
+
+        let deleted = try deleteParts(ofLogs: aggregated.map(\.logID), on: connection)
+        let plans = aggregated.map { plan(for: $0, parts: deleted[$0.logID] ?? DeletedParts()) }
         for (logID, outcome) in try store(plans, at: date, on: connection) {
             results[logID] = .success(outcome)
         }
         return results
     }
 
-    private static func plan(
-        logID: LogID, content: String?, isPurged: Bool, archivedContent: String?, parts: [StoredLogPart]
-    ) throws -> PlannedAggregation {
-        try LogAggregation.checkArchivedContent(
-            content: content, isPurged: isPurged, archivedContent: archivedContent, partCount: parts.count,
-            logID: logID)
-        let usesArchive = content == nil && archivedContent != nil
-        let changesContent = !parts.isEmpty || usesArchive
-        let joined = LogAggregation.plan(base: usesArchive ? archivedContent : content, parts: parts)
+    private static func logIDsWithParts(
+        _ logIDs: [LogID], on connection: isolated PostgresConnection
+    ) throws -> Set<LogID> {
+        let ids: PostgresValue = .integers(logIDs.map(\.rawValue))
+        let rows = try connection.query(PartStoreStatements.logIDsWithParts, [ids]).rows
+        return Set(try rows.map { LogID(try $0.requiredInteger("log_id")) })
+    }
+
+    /// Deletes every part of the logs and returns them grouped by log.
+    private static func deleteParts(ofLogs logIDs: [LogID], on connection: isolated PostgresConnection) throws
+        -> [LogID: DeletedParts]
+    {
+        let ids: PostgresValue = .integers(logIDs.map(\.rawValue))
+        let rows = try connection.query(PartStoreStatements.deletePartsForAggregation, [ids]).rows
+        var partsByLog: [LogID: DeletedParts] = [:]
+        for row in rows {
+            let parts = try DeletedParts(
+                ids: PostgresArrayText.integers(row.text("ids"), column: "ids"),
+                numbers: PostgresArrayText.optionalIntegers(row.text("numbers"), column: "numbers"),
+                lengths: PostgresArrayText.integers(row.text("lengths"), column: "lengths"),
+                contents: row.text("contents") ?? "")
+            let logID = LogID(try row.requiredInteger("log_id"))
+            try parts.validate(logID: logID)
+            partsByLog[logID] = parts
+        }
+        return partsByLog
+    }
+
+    private static func plan(for log: LockedLog, parts: DeletedParts) -> PlannedAggregation {
+        let usesArchive = log.content == nil && log.archivedContent != nil
+        let changesContent = !parts.ids.isEmpty || usesArchive
+        let joined = parts.joined(after: (usesArchive ? log.archivedContent : log.content) ?? "")
         return PlannedAggregation(
-            logID: logID, content: changesContent ? joined.content : content, changesContent: changesContent,
-            usesArchive: usesArchive, usedPartIDs: joined.usedPartIDs, partsUsed: Set(parts.map(\.number)).count)
+            logID: log.logID, content: changesContent ? joined.content : log.content, changesContent: changesContent,
+            usesArchive: usesArchive, partsUsed: joined.partsUsed, partsDeleted: parts.ids.count)
     }
 
     private static func store(
@@ -82,8 +148,7 @@ extension PostgresPartStore {
             PartStoreStatements.storeAggregatedContents,
             [
                 .integers(plans.map(\.logID.rawValue)), .texts(plans.map { $0.changesContent ? $0.content : nil }),
-                .booleans(plans.map(\.changesContent)), .booleans(plans.map(\.usesArchive)),
-                .integers(plans.flatMap(\.usedPartIDs)), .timestamp(date),
+                .booleans(plans.map(\.changesContent)), .booleans(plans.map(\.usesArchive)), .timestamp(date),
             ]
         ).rows
         var logs: [LogID: Log] = [:]
@@ -98,8 +163,7 @@ extension PostgresPartStore {
                     queryName: PartStoreStatements.storeAggregatedContents.name)
             }
             log.content = plan.content
-            let outcome = AggregationOutcome(
-                log: log, partsUsed: plan.partsUsed, partsDeleted: plan.usedPartIDs.count)
+            let outcome = AggregationOutcome(log: log, partsUsed: plan.partsUsed, partsDeleted: plan.partsDeleted)
             return (plan.logID, outcome)
         }
     }

@@ -45,11 +45,6 @@ enum PartStoreStatements {
 
     static let copyParts = "COPY log_parts (log_id, number, content, final, created_at) FROM STDIN"
 
-    /// Locks the log row, so aggregations of one log run one after another.
-    static let lockLogForAggregation = PostgresStatement(
-        name: "travis_logs_lock_log_for_aggregation",
-        sql: "SELECT content, purged_at IS NOT NULL AS purged FROM logs WHERE id = $1 FOR UPDATE")
-
     static let partsInAggregationOrder = PostgresStatement(
         name: "travis_logs_parts_in_aggregation_order",
         sql: """
@@ -57,77 +52,72 @@ enum PartStoreStatements {
             WHERE log_id = $1 ORDER BY number, id
             """)
 
-    /// Deletes the parts used, stores the aggregated content, and hands the log to the log
-    /// scanner, in one round trip. `$4` is true when the log was restored from its archive.
-    static let storeAggregatedContent = PostgresStatement(
-        name: "travis_logs_store_aggregated_content",
-        sql: """
-            WITH used_parts AS (
-                DELETE FROM log_parts WHERE log_id = $1 AND id = ANY($5::bigint[])
-            ), scan_tracker_row AS (
-                INSERT INTO scan_tracker (log_id, scan_status, created_at) VALUES ($1, 'ready_for_scan', $3)
-            )
-            UPDATE logs
-            SET content = $2, aggregated_at = $3, updated_at = $3, archived_at = NULL, archive_verified = false,
-                purged_at = CASE WHEN $4 THEN NULL ELSE purged_at END,
-                scan_status = 'ready_for_scan', scan_status_updated_at = $3
-            WHERE id = $1
-            RETURNING \(logColumns)
-            """)
-
-    /// Hands a log without parts to the log scanner, leaving its content as it is.
-    static let markReadyForScan = PostgresStatement(
-        name: "travis_logs_mark_ready_for_scan",
-        sql: """
-            WITH scan_tracker_row AS (
-                INSERT INTO scan_tracker (log_id, scan_status, created_at) VALUES ($1, 'ready_for_scan', $2)
-            )
-            UPDATE logs SET scan_status = 'ready_for_scan', scan_status_updated_at = $2
-            WHERE id = $1
-            RETURNING \(logColumns)
-            """)
-
     /// Locks the rows of several logs in id order, because PostgreSQL sorts before it takes the
     /// row locks. Two batches that share logs then lock them in the same order and cannot deadlock.
+    /// It also sets `default_toast_compression` to `$2` until the transaction ends, which is when
+    /// the aggregated content is compressed.
     static let lockLogsForAggregation = PostgresStatement(
         name: "travis_logs_lock_logs_for_aggregation",
         sql: """
-            SELECT id, content, purged_at IS NOT NULL AS purged FROM logs
+            SELECT id, content, purged_at IS NOT NULL AS purged,
+                set_config('default_toast_compression', $2::text, true) AS toast_compression
+            FROM logs
             WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE
             """)
 
-    static let partsOfLogsInAggregationOrder = PostgresStatement(
-        name: "travis_logs_parts_of_logs_in_aggregation_order",
+    /// Returns whether the server was built with LZ4, the only setting of
+    /// `default_toast_compression` besides `pglz` in PostgreSQL 15.
+    static let supportsLZ4Compression = PostgresStatement(
+        name: "travis_logs_supports_lz4_compression",
         sql: """
-            SELECT id, log_id, number, content, final, created_at FROM log_parts
-            WHERE log_id = ANY($1::bigint[]) ORDER BY log_id, number, id
+            SELECT 'lz4' = ANY(enumvals) AS supported FROM pg_settings WHERE name = 'default_toast_compression'
             """)
 
-    /// Stores the aggregations of several logs in one round trip: deletes the parts used, writes
-    /// one `scan_tracker` row per log and updates each log. `$1` to `$4` are parallel arrays of the
-    /// log id, its new content, whether the content changed (false for a log without parts, whose
-    /// content stays), and whether it was restored from its archive. `$5` contains the used part ids.
-    /// The returned rows leave out `content`, because the caller already has it.
+    /// Deletes every part of several logs and returns each log's parts as one row: their ids,
+    /// numbers, the UTF-8 length of each stored text, and the stored texts joined. The aggregates
+    /// of a group see its rows in one shared order, which `DeletedParts` sorts into aggregation
+    /// order. Deleting and reading in one statement scans the parts once, and the rows deleted are
+    /// exactly the rows returned.
+    static let deletePartsForAggregation = PostgresStatement(
+        name: "travis_logs_delete_parts_for_aggregation",
+        sql: """
+            WITH deleted AS (
+                DELETE FROM log_parts WHERE log_id = ANY($1::bigint[])
+                RETURNING log_id, id, number, content
+            )
+            SELECT log_id, array_agg(id) AS ids, array_agg(number) AS numbers,
+                array_agg(coalesce(octet_length(content), 0)) AS lengths, string_agg(content, '') AS contents
+            FROM deleted
+            GROUP BY log_id
+            """)
+
+    static let logIDsWithParts = PostgresStatement(
+        name: "travis_logs_log_ids_with_parts",
+        sql: "SELECT DISTINCT log_id FROM log_parts WHERE log_id = ANY($1::bigint[])")
+
+    /// Stores the aggregations of several logs in one round trip: writes one `scan_tracker` row
+    /// per log and updates each log. `$1` to `$4` are parallel arrays of the log id, its new
+    /// content, whether the content changed (false for a log without parts, whose content stays),
+    /// and whether it was restored from its archive. The returned rows leave out `content`,
+    /// because the caller already has it.
     static let storeAggregatedContents = PostgresStatement(
-        name: "travis_logs_store_aggregated_contents",
+        name: "travis_logs_store_aggregated_logs",
         sql: """
             WITH aggregated AS (
                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::boolean[])
                     AS aggregated (id, content, changes_content, uses_archive)
-            ), used_parts AS (
-                DELETE FROM log_parts WHERE log_id = ANY($1::bigint[]) AND id = ANY($5::bigint[])
             ), scan_tracker_rows AS (
                 INSERT INTO scan_tracker (log_id, scan_status, created_at)
-                SELECT id, 'ready_for_scan', $6::timestamp FROM aggregated
+                SELECT id, 'ready_for_scan', $5::timestamp FROM aggregated
             )
             UPDATE logs
             SET content = CASE WHEN aggregated.changes_content THEN aggregated.content ELSE logs.content END,
-                aggregated_at = CASE WHEN aggregated.changes_content THEN $6::timestamp ELSE logs.aggregated_at END,
-                updated_at = CASE WHEN aggregated.changes_content THEN $6::timestamp ELSE logs.updated_at END,
+                aggregated_at = CASE WHEN aggregated.changes_content THEN $5::timestamp ELSE logs.aggregated_at END,
+                updated_at = CASE WHEN aggregated.changes_content THEN $5::timestamp ELSE logs.updated_at END,
                 archived_at = CASE WHEN aggregated.changes_content THEN NULL ELSE logs.archived_at END,
                 archive_verified = CASE WHEN aggregated.changes_content THEN false ELSE logs.archive_verified END,
                 purged_at = CASE WHEN aggregated.uses_archive THEN NULL ELSE logs.purged_at END,
-                scan_status = 'ready_for_scan', scan_status_updated_at = $6::timestamp
+                scan_status = 'ready_for_scan', scan_status_updated_at = $5::timestamp
             FROM aggregated
             WHERE logs.id = aggregated.id
             RETURNING \(logColumnsWithoutContent)

@@ -1,5 +1,6 @@
 import Foundation
 import LogsCore
+import Synchronization
 
 /// The production `PartStore`: the logs schema in PostgreSQL, through libpq.
 ///
@@ -11,6 +12,8 @@ import LogsCore
 public final class PostgresPartStore: PartStore {
     public let client: PostgresClient
     private let versionReader: LogRowVersionReader
+    /// The `default_toast_compression` for aggregated content, looked up on the first aggregation.
+    let contentCompression = Mutex<String?>(nil)
 
     public init(client: PostgresClient) {
         self.client = client
