@@ -173,7 +173,8 @@ struct MessageJSONParser {
                 while let next = current, next >= 0x20, next != UInt8(ascii: "\""), next != UInt8(ascii: "\\") {
                     index += 1
                 }
-                utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[runStart..<index]))
+                let run = bytes.assumingMemoryBound(to: UInt8.self)[runStart..<index]
+                utf8.append(contentsOf: UnsafeBufferPointer(rebasing: run))
                 continue
             }
             index += 1

@@ -69,7 +69,7 @@ struct JSONValueReader {
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
             let value = try readValue(depth: depth + 1)
-            // One hash lookup for a new key; a repeated key gets its first value back.
+            // A new key costs one hash lookup, and a repeated key gets its first value back.
             if let first = members.updateValue(value, forKey: key) { members[key] = first }
             skipWhitespace()
             if try endOfContainer(UInt8(ascii: "}")) { return .object(members) }
