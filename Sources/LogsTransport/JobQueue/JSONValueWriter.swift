@@ -67,7 +67,7 @@ struct JSONValueWriter {
         // Sorting the members, not the keys, spares a dictionary lookup per key. Foundation
         // compares the keys' UTF-8 bytes, not `String`'s `<`, which compares normalized text and
         // so puts "e\u{301}" after "{".
-        let sorted = members.sorted { Self.utf8Precedes($0.key, $1.key) }
+        let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         for (index, member) in sorted.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             writeString(member.key)
@@ -75,15 +75,6 @@ struct JSONValueWriter {
             write(member.value)
         }
         bytes.append(UInt8(ascii: "}"))
-    }
-
-    /// Returns whether `first` sorts before `second` by their UTF-8 bytes.
-    private static func utf8Precedes(_ first: String, _ second: String) -> Bool {
-        var first = first
-        var second = second
-        return first.withUTF8 { firstBytes in
-            second.withUTF8 { secondBytes in firstBytes.lexicographicallyPrecedes(secondBytes) }
-        }
     }
 
     /// Writes a JSON string, copying each run of bytes that needs no escape at once.
