@@ -86,7 +86,8 @@ extension RawLogPart {
         guard let members = json.objectValue else {
             throw Self.invalid("log part is not a JSON object", reason: "not_an_object")
         }
-        guard let idValue = members["id"], idValue != .null else {
+        let fields = Fields(members)
+        guard let idValue = fields.id, idValue != .null else {
             throw Self.invalid("log part has no job id (\"id\")", reason: "missing_job_id")
         }
         guard let jobID = Self.positiveInteger(idValue) else {
@@ -95,16 +96,16 @@ extension RawLogPart {
                     + "2147483647",
                 reason: "invalid_job_id")
         }
-        let number = try Self.partNumber(members["number"], jobID: jobID)
+        let number = try Self.partNumber(fields.number, jobID: jobID)
         let log: String
-        switch members["log"] {
+        switch fields.log {
         case .string(let text): log = text
         case nil, .null: log = ""
         default:
             throw Self.invalid("log part of job \(jobID) has a \"log\" that is not a string", reason: "invalid_log")
         }
         let encoding: String?
-        switch members["encoding"] {
+        switch fields.encoding {
         case nil, .null:
             encoding = nil
         case .string("base64"):
@@ -116,9 +117,38 @@ extension RawLogPart {
                 reason: "unknown_encoding")
         }
         self.init(
-            jobID: JobID(jobID), log: log, number: number, isFinal: members["final"] == .bool(true),
-            encoding: encoding, uuid: members["uuid"]?.stringValue, meta: members["meta"],
-            queuedAt: members["queued_at"]?.stringValue)
+            jobID: JobID(jobID), log: log, number: number, isFinal: fields.final == .bool(true),
+            encoding: encoding, uuid: fields.uuid?.stringValue, meta: fields.meta,
+            queuedAt: fields.queuedAt?.stringValue)
+    }
+
+    /// The members of a part object that this type reads, found in one pass over the object
+    /// instead of one hash lookup per key.
+    private struct Fields {
+        var id: JSONValue?
+        var number: JSONValue?
+        var log: JSONValue?
+        var encoding: JSONValue?
+        var final: JSONValue?
+        var uuid: JSONValue?
+        var meta: JSONValue?
+        var queuedAt: JSONValue?
+
+        init(_ members: [String: JSONValue]) {
+            for (key, value) in members {
+                switch key {
+                case "id": id = value
+                case "number": number = value
+                case "log": log = value
+                case "encoding": encoding = value
+                case "final": final = value
+                case "uuid": uuid = value
+                case "meta": meta = value
+                case "queued_at": queuedAt = value
+                default: break
+                }
+            }
+        }
     }
 
     /// The part as a JSON object in the original's shape.

@@ -167,11 +167,17 @@ struct MessageJSONParser {
     private mutating func appendEscapedRest(to utf8: inout [UInt8]) -> Bool {
         while let byte = current, byte != UInt8(ascii: "\"") {
             guard byte >= 0x20 else { return false }
-            index += 1
             guard byte == UInt8(ascii: "\\") else {
-                utf8.append(byte)
+                // Copies the run up to the next quote, backslash or control character at once.
+                let runStart = index
+                while let next = current, next >= 0x20, next != UInt8(ascii: "\""), next != UInt8(ascii: "\\") {
+                    index += 1
+                }
+                let run = bytes.assumingMemoryBound(to: UInt8.self)[runStart..<index]
+                utf8.append(contentsOf: UnsafeBufferPointer(rebasing: run))
                 continue
             }
+            index += 1
             guard let escape = current else { return false }
             index += 1
             switch escape {
@@ -183,7 +189,7 @@ struct MessageJSONParser {
             case UInt8(ascii: "t"): utf8.append(0x09)
             case UInt8(ascii: "u"):
                 guard let scalar = unicodeEscape() else { return false }
-                utf8.append(contentsOf: String(Character(scalar)).utf8)
+                UTF8.encode(scalar) { utf8.append($0) }
             default: return false
             }
         }

@@ -60,6 +60,8 @@ struct JSONValueReader {
             index += 1
             return .object(members)
         }
+        // Room for a log part's keys, so that a part's dictionary is allocated once.
+        members.reserveCapacity(8)
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw Undecided() }
             let key = try readString()
@@ -67,7 +69,8 @@ struct JSONValueReader {
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
             let value = try readValue(depth: depth + 1)
-            if members[key] == nil { members[key] = value }
+            // A new key costs one hash lookup, and a repeated key gets its first value back.
+            if let first = members.updateValue(value, forKey: key) { members[key] = first }
             skipWhitespace()
             if try endOfContainer(UInt8(ascii: "}")) { return .object(members) }
         }

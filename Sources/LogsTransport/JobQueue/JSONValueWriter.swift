@@ -64,37 +64,52 @@ struct JSONValueWriter {
 
     private mutating func writeObject(_ members: [String: JSONValue]) {
         bytes.append(UInt8(ascii: "{"))
-        // Foundation compares the keys' UTF-8 bytes, not `String`'s `<`, which compares
-        // normalized text and so puts "e\u{301}" after "{".
-        let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        for (index, key) in keys.enumerated() {
+        // Sorting the members, not the keys, spares a dictionary lookup per key. Foundation
+        // compares the keys' UTF-8 bytes, not `String`'s `<`, which compares normalized text and
+        // so puts "e\u{301}" after "{".
+        let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        for (index, member) in sorted.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            writeString(key)
+            writeString(member.key)
             bytes.append(UInt8(ascii: ":"))
-            write(members[key]!)
+            write(member.value)
         }
         bytes.append(UInt8(ascii: "}"))
     }
 
+    /// Writes a JSON string, copying each run of bytes that needs no escape at once.
     mutating func writeString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): append(#"\""#)
-            case UInt8(ascii: "\\"): append(#"\\"#)
-            case 0x08: append(#"\b"#)
-            case 0x09: append(#"\t"#)
-            case 0x0A: append(#"\n"#)
-            case 0x0C: append(#"\f"#)
-            case 0x0D: append(#"\r"#)
-            case 0..<0x20:
-                append(#"\u00"#)
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
-            default: bytes.append(byte)
+        var text = text
+        text.withUTF8 { utf8 in
+            var runStart = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                appendEscape(of: byte)
+                runStart = index + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends the escape of `"`, `\` or a control character.
+    private mutating func appendEscape(of byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): append(#"\""#)
+        case UInt8(ascii: "\\"): append(#"\\"#)
+        case 0x08: append(#"\b"#)
+        case 0x09: append(#"\t"#)
+        case 0x0A: append(#"\n"#)
+        case 0x0C: append(#"\f"#)
+        case 0x0D: append(#"\r"#)
+        default:
+            append(#"\u00"#)
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+        }
     }
 
     mutating func append(_ text: String) {
