@@ -52,8 +52,23 @@ struct DrainProcessTests {
         var restarted = environment
         restarted["TRAVIS_LOGS_DRAIN_EXECUTION_INTERVAL"] = "1"
         let second = try DrainProcess(environment: restarted)
-        try await harness.wait(for: .seconds(30), "every part after a restart") {
-            Set(try await harness.storedParts().map(JobPart.init)) == expected
+        var missing: [JobPart] = []
+        var unexpected: [JobPart] = []
+        do {
+            try await harness.wait(for: .seconds(30), "every part after a restart") {
+                let stored = Set(try await harness.storedParts().map(JobPart.init))
+                missing = expected.subtracting(stored).sorted()
+                unexpected = stored.subtracting(expected).sorted()
+                return missing.isEmpty && unexpected.isEmpty
+            }
+        } catch {
+            let ready = (try? await harness.readyMessages()).map(String.init) ?? "unknown"
+            Issue.record(
+                """
+                missing \(missing.count) parts (first: \(missing.prefix(5))), \(unexpected.count) unexpected, \
+                \(ready) messages ready; restarted drain's log: \(second.log.suffix(4000))
+                """)
+            throw error
         }
         let status = await second.terminate()
         #expect(status == 0, "drain log: \(second.log)")
