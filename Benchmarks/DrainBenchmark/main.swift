@@ -6,8 +6,9 @@
 // Reads RABBITMQ_URL and REDIS_URL. Each phase first publishes MESSAGES parts of about 90 bytes
 // for JOBS jobs into a fresh queue, then times how long the consumers take to empty it. The floor
 // phase only acknowledges each chunk of deliveries with one multiple acknowledgement. The drain
-// phase runs LogDrain into RedisJobQueue until every part is in a log_parts job. Prints one
-// `key=value` line per phase. The `publish` form only publishes the messages into the queue that
+// phase runs LogDrain into RedisJobQueue until every part is in a log_parts job, and also
+// reports its rate until at most CONSUMERS batches of parts remain. Prints one `key=value` line
+// per phase. The `publish` form only publishes the messages into the queue that
 // `travis-logs drain` consumes by default, `reporting.jobs.logs`, for the end-to-end phase of
 // script/bench/drain.
 import Foundation
@@ -60,13 +61,13 @@ func publish(into settings: DrainSettings) async throws {
     await publisher.close()
 }
 
-func report(_ phase: String, seconds: Double, cpu: Double) {
+func report(_ phase: String, seconds: Double, cpu: Double, extra: String = "") {
     let rate = Double(messageCount) / seconds
     let cpuPerPart = cpu / Double(messageCount) * 1000
     print(
         "phase=\(phase) parts=\(messageCount) seconds=\(String(format: "%.2f", seconds)) "
             + "parts_per_second=\(Int(rate)) cpu_ms_per_part=\(String(format: "%.4f", cpuPerPart)) "
-            + "peak_rss_mb=\(String(format: "%.1f", peakResidentMegabytes()))")
+            + "peak_rss_mb=\(String(format: "%.1f", peakResidentMegabytes()))\(extra)")
 }
 
 func runFloor(settings: DrainSettings) async throws {
@@ -115,14 +116,25 @@ func runDrain(settings: DrainSettings) async throws {
     let cpuStart = cpuSeconds()
     let running = Task { await drain.run() }
     let queued = metrics.counter("travis_logs_drain_parts_queued_total")
+    // Each consumer's last batch is usually partial and waits for the batch interval (3 s by
+    // default), so the rate up to the last batches is printed too.
+    let beforeLastBatches = max(0, messageCount - consumerCount * settings.batchSize)
+    var secondsBeforeLastBatches: Double?
     while queued.value < messageCount {
+        if secondsBeforeLastBatches == nil && queued.value >= beforeLastBatches {
+            secondsBeforeLastBatches = (ContinuousClock.now - start).timeInterval
+        }
         try await Task.sleep(for: .milliseconds(10))
     }
     let seconds = (ContinuousClock.now - start).timeInterval
+    let secondsToLastBatches = secondsBeforeLastBatches ?? seconds
     let cpu = cpuSeconds() - cpuStart
     drain.stop()
     await running.value
-    report("drain", seconds: seconds, cpu: cpu)
+    report(
+        "drain", seconds: seconds, cpu: cpu,
+        extra: " seconds_before_last_batches=\(String(format: "%.2f", secondsToLastBatches)) "
+            + "parts_per_second_before_last_batches=\(Int(Double(beforeLastBatches) / secondsToLastBatches))")
     _ = try await pool.send(
         "EVAL", "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", "0", "\(namespace):*")
     pool.close()
