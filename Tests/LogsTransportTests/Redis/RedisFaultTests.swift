@@ -21,8 +21,8 @@ struct RedisFaultTests {
         try await killWorkerAndRestart(jobCount: 5, prefetch: 5)
     }
 
-    /// Pushes `jobCount` jobs, kills a worker that fetches up to `prefetch` jobs at a time once it
-    /// holds all of them, and checks that a restarted worker runs each of them once.
+    /// Pushes `jobCount` jobs, kills a worker that fetches up to `prefetch` jobs at a time once all
+    /// of them are in its in-progress list, and checks that a restarted worker runs each of them once.
     func killWorkerAndRestart(jobCount: Int, prefetch: Int) async throws {
         let namespace = RedisTestServer.uniqueNamespace("fault")
         let pool = try RedisTestServer.makePool()

@@ -1,0 +1,44 @@
+import Synchronization
+
+/// Yes-or-no results read from Redis, each kept for `maximumAge`, shared by the caching
+/// coordination seams.
+///
+/// At most `capacity` results are kept. When that many are kept and a new key comes, all are
+/// dropped first, which is cheaper than tracking the oldest. Errors are never kept.
+final class ExpiringFlags<Key: Hashable & Sendable>: Sendable {
+    private struct Reading {
+        var value: Bool
+        var readAt: ContinuousClock.Instant
+    }
+
+    private let maximumAge: Duration
+    private let capacity: Int
+    private let readings = Mutex<[Key: Reading]>([:])
+
+    init(maximumAge: Duration, capacity: Int) {
+        self.maximumAge = maximumAge
+        self.capacity = max(1, capacity)
+    }
+
+    /// Returns the kept result for `key` while it is younger than `maximumAge`, and otherwise calls
+    /// `read` and keeps what it returns.
+    func value(for key: Key, read: () async throws -> Bool) async throws -> Bool {
+        let now = ContinuousClock.now
+        if let reading = readings.withLock({ $0[key] }), now - reading.readAt < maximumAge {
+            return reading.value
+        }
+        let value = try await read()
+        store(value, for: key, at: now)
+        return value
+    }
+
+    /// Keeps `value` for `key` as read at `now`.
+    func store(_ value: Bool, for key: Key, at now: ContinuousClock.Instant = .now) {
+        readings.withLock { readings in
+            if readings.count >= capacity && readings[key] == nil {
+                readings.removeAll(keepingCapacity: true)
+            }
+            readings[key] = Reading(value: value, readAt: now)
+        }
+    }
+}
