@@ -8,7 +8,7 @@ import LogsCore
 /// id) happens here, which spares the server one sort per aggregate.
 struct DeletedParts {
     var ids: [Int64] = []
-    /// Each part's number; nil for NULL, which sorts after every number and counts as 0.
+    /// Each part's number, or nil for NULL, which sorts after every number and counts as 0.
     var numbers: [Int64?] = []
     /// Each part's stored text length in UTF-8 bytes, 0 for NULL content.
     var lengths: [Int64] = []
