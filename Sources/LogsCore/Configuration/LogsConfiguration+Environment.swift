@@ -115,6 +115,7 @@ extension LogsConfiguration.Logs {
             "TRAVIS_LOGS_DRAIN_EXECUTION_INTERVAL",
             default: drainExecutionInterval
         )
+        drainBatchIdleTime = try reader.duration("TRAVIS_LOGS_DRAIN_BATCH_IDLE_TIME", default: drainBatchIdleTime)
         drainLoopSleepInterval = try reader.duration(
             "TRAVIS_LOGS_DRAIN_LOOP_SLEEP_INTERVAL",
             default: drainLoopSleepInterval

@@ -22,6 +22,9 @@ extension LogsConfiguration {
         public var drainConsumerCount = 10
         /// How often the drain writes a batch that is not full yet.
         public var drainExecutionInterval: Duration = .seconds(3)
+        /// How long a drain consumer waits for another message before it writes a batch that is not
+        /// full yet. Zero waits for ``drainExecutionInterval``. The original service has no such setting.
+        public var drainBatchIdleTime: Duration = .milliseconds(100)
         /// How long the drain's supervisor sleeps between checks of its consumers.
         public var drainLoopSleepInterval: Duration = .seconds(10)
         /// How long a periodic batch write may take.

@@ -71,6 +71,10 @@ extension LogsConfiguration {
         Variable("TRAVIS_LOGS_DRAIN_EXECUTION_INTERVAL", "Seconds between writes of a batch that is not full") {
             Variable.format($0.logs.drainExecutionInterval)
         },
+        Variable(
+            "TRAVIS_LOGS_DRAIN_BATCH_IDLE_TIME",
+            "Seconds without a new message before a drain consumer writes a batch that is not full, 0 to wait for the interval"
+        ) { Variable.format($0.logs.drainBatchIdleTime) },
         Variable("TRAVIS_LOGS_DRAIN_LOOP_SLEEP_INTERVAL", "Seconds between the drain's checks of its consumers") {
             Variable.format($0.logs.drainLoopSleepInterval)
         },

@@ -14,6 +14,8 @@ struct DrainBatch {
     private(set) var highestDeliveryTag: UInt64 = 0
     /// When the first part arrived, which sets the time the batch is due.
     private(set) var startedAt: ContinuousClock.Instant?
+    /// When the last part arrived.
+    private(set) var lastAppendedAt: ContinuousClock.Instant?
 
     var isEmpty: Bool { parts.isEmpty }
     var count: Int { parts.count }
@@ -21,6 +23,7 @@ struct DrainBatch {
     mutating func append(_ entry: Entry, at now: ContinuousClock.Instant) {
         if parts.isEmpty { startedAt = now }
         parts.append(entry)
+        lastAppendedAt = now
         highestDeliveryTag = max(highestDeliveryTag, entry.deliveryTag)
     }
 
@@ -30,15 +33,27 @@ struct DrainBatch {
         return now - startedAt >= interval
     }
 
-    /// Returns how long the consumer may wait for more deliveries before the batch is due.
-    func remainingTime(of interval: Duration, now: ContinuousClock.Instant) -> Duration? {
-        guard let startedAt else { return nil }
-        return max(.zero, interval - (now - startedAt))
+    /// Returns whether no part arrived for `idleTime`. With no idle time, a batch is never idle.
+    func isIdle(for idleTime: Duration?, now: ContinuousClock.Instant) -> Bool {
+        guard let idleTime, let lastAppendedAt else { return false }
+        return now - lastAppendedAt >= idleTime
+    }
+
+    /// Returns how long the consumer may wait for more deliveries before the batch is due, by its
+    /// interval or, with `idleTime`, by the time since its last part.
+    func remainingTime(
+        of interval: Duration, idleTime: Duration? = nil, now: ContinuousClock.Instant
+    ) -> Duration? {
+        guard let startedAt, let lastAppendedAt else { return nil }
+        let untilDue = interval - (now - startedAt)
+        guard let idleTime else { return max(.zero, untilDue) }
+        return max(.zero, min(untilDue, idleTime - (now - lastAppendedAt)))
     }
 
     mutating func removeAll() {
         parts.removeAll(keepingCapacity: true)
         highestDeliveryTag = 0
         startedAt = nil
+        lastAppendedAt = nil
     }
 }

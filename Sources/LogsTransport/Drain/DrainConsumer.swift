@@ -5,8 +5,9 @@ import Synchronization
 /// One consumer of the drain: its own connection and channel, and its own batch.
 ///
 /// It forwards the parts of each chunk of deliveries at once as one `logs.pusher_forwarding` job
-/// and collects parts into a batch that becomes one `log_parts` job. When a batch fills inside a
-/// chunk, both jobs go to the queue in one push. Messages are acknowledged, with one multiple
+/// and collects parts into a batch that becomes one `log_parts` job when it is full, when no
+/// message arrived for `batchIdleTime`, or when `batchInterval` passed since its first part. When a
+/// batch fills inside a chunk, both jobs go to the queue in one push. Messages are acknowledged, with one multiple
 /// acknowledgement up to the batch's highest delivery tag, only after the queue stored that job.
 /// When the push fails, the batch is rejected with requeue, so the broker delivers it again and
 /// nothing is acknowledged without being stored. A lost connection, a failed channel or a consumer
@@ -103,11 +104,14 @@ final class DrainConsumer: Sendable {
                 return
             }
             let now = ContinuousClock.now
-            let wait = min(
-                settings.pollInterval, batch.remainingTime(of: settings.batchInterval, now: now) ?? .seconds(3600))
+            let remaining = batch.remainingTime(of: settings.batchInterval, idleTime: settings.batchIdleTime, now: now)
+            let wait = min(settings.pollInterval, remaining ?? .seconds(3600))
             let deliveries = try await connection.nextDeliveries(limit: settings.prefetch, timeout: wait)
             try await receive(deliveries, into: &batch, on: connection, pushFailures: &pushFailures)
-            if batch.isDue(after: settings.batchInterval, now: .now) {
+            let checked = ContinuousClock.now
+            if batch.isDue(after: settings.batchInterval, now: checked)
+                || batch.isIdle(for: settings.batchIdleTime, now: checked)
+            {
                 try await flush(&batch, on: connection, failures: &pushFailures)
             }
             try await checkHealth(on: connection, batch: batch)

@@ -18,6 +18,10 @@ public struct DrainSettings: Sendable, Equatable {
     public var batchSize = 100
     /// How long the first part of a batch may wait before the batch is stored although it is not full.
     public var batchInterval: Duration = .seconds(3)
+    /// How long a consumer waits for another message before it stores a batch that is not full.
+    /// With `nil`, it waits for `batchInterval`. When the queue runs dry, the last parts are stored
+    /// after this short wait instead of the whole interval. While messages keep coming, batches fill.
+    public var batchIdleTime: Duration? = .milliseconds(100)
     public var consumerCount = 10
     public var prefetch = 200
     /// How long a consumer may acknowledge nothing while messages wait before it is replaced.
@@ -47,6 +51,7 @@ public struct DrainSettings: Sendable, Equatable {
         let logs = configuration.logs
         batchSize = logs.drainBatchSize
         batchInterval = logs.drainExecutionInterval
+        batchIdleTime = logs.drainBatchIdleTime > .zero ? logs.drainBatchIdleTime : nil
         consumerCount = logs.drainConsumerCount
         prefetch = logs.drainPrefetch
         ackTimeout = logs.drainAckTimeout

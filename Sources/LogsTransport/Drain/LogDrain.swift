@@ -46,12 +46,13 @@ public final class LogDrain: Sendable {
             // A consumer has at most `prefetch` unacknowledged messages, so a larger batch never fills.
             logger.warning(
                 """
-                drain batch size exceeds the prefetch count, so batches are stored only when their interval \
-                passes; set TRAVIS_LOGS_DRAIN_PREFETCH to at least TRAVIS_LOGS_DRAIN_BATCH_SIZE
+                drain batch size exceeds the prefetch count, so batches never fill and are stored only after \
+                their idle time or interval; set TRAVIS_LOGS_DRAIN_PREFETCH to at least TRAVIS_LOGS_DRAIN_BATCH_SIZE
                 """,
                 metadata: [
                     "batch_size": "\(settings.batchSize)", "prefetch": "\(settings.prefetch)",
                     "batch_interval_seconds": "\(settings.batchInterval.timeInterval)",
+                    "batch_idle_seconds": "\(settings.batchIdleTime?.timeInterval ?? 0)",
                 ])
         }
         await withTaskGroup(of: Void.self) { group in

@@ -31,6 +31,8 @@ struct DrainHarness {
         settings.consumerCount = 2
         settings.batchSize = 10
         settings.batchInterval = .milliseconds(200)
+        // Tests that count batches set the interval; the idle time has a test of its own.
+        settings.batchIdleTime = nil
         settings.pollInterval = .milliseconds(50)
         settings.initialRetryDelay = .milliseconds(20)
         settings.maximumRetryDelay = .milliseconds(200)

@@ -23,6 +23,49 @@ struct DrainSettingsTests {
         let settings = DrainSettings(configuration: try LogsConfiguration(environment: [:]))
         #expect(settings.healthCheckInterval == .seconds(10))
         #expect(settings.slowFlushThreshold == .seconds(3))
+        #expect(settings.batchIdleTime == .milliseconds(100))
+    }
+
+    @Test("a batch idle time of zero waits for the interval")
+    func readsIdleTime() throws {
+        let short = try LogsConfiguration(environment: ["TRAVIS_LOGS_DRAIN_BATCH_IDLE_TIME": "0.25"])
+        #expect(DrainSettings(configuration: short).batchIdleTime == .milliseconds(250))
+        let off = try LogsConfiguration(environment: ["TRAVIS_LOGS_DRAIN_BATCH_IDLE_TIME": "0"])
+        #expect(DrainSettings(configuration: off).batchIdleTime == nil)
+        #expect(throws: ConfigurationError.self) {
+            try LogsConfiguration(environment: ["TRAVIS_LOGS_DRAIN_BATCH_IDLE_TIME": "soon"])
+        }
+    }
+}
+
+@Suite("Drain batch timing")
+struct DrainBatchTimingTests {
+    private func entry(_ tag: UInt64) -> DrainBatch.Entry {
+        DrainBatch.Entry(part: RawLogPart(jobID: JobID(1), log: "x", number: .number(Int(tag))), deliveryTag: tag)
+    }
+
+    @Test("a batch is idle once no part arrived for the idle time")
+    func idleSinceLastPart() {
+        let start = ContinuousClock.now
+        var batch = DrainBatch()
+        #expect(!batch.isIdle(for: .milliseconds(100), now: start + .seconds(1)))
+        #expect(batch.remainingTime(of: .seconds(3), idleTime: .milliseconds(100), now: start) == nil)
+        batch.append(entry(1), at: start)
+        batch.append(entry(2), at: start + .milliseconds(80))
+        #expect(!batch.isIdle(for: .milliseconds(100), now: start + .milliseconds(150)))
+        #expect(batch.isIdle(for: .milliseconds(100), now: start + .milliseconds(180)))
+        #expect(!batch.isIdle(for: nil, now: start + .seconds(60)))
+        // The wait ends at the idle time after the last part, before the interval.
+        #expect(
+            batch.remainingTime(of: .seconds(3), idleTime: .milliseconds(100), now: start + .milliseconds(100))
+                == .milliseconds(80))
+        #expect(batch.remainingTime(of: .seconds(3), now: start + .milliseconds(100)) == .milliseconds(2900))
+        // The interval still bounds a batch whose parts keep coming.
+        #expect(
+            batch.remainingTime(of: .milliseconds(120), idleTime: .milliseconds(100), now: start + .milliseconds(100))
+                == .milliseconds(20))
+        batch.removeAll()
+        #expect(!batch.isIdle(for: .milliseconds(100), now: start + .seconds(1)))
     }
 }
 

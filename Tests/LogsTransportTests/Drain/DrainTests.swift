@@ -82,6 +82,30 @@ struct DrainTests {
         try await harness.cleanUp()
     }
 
+    @Test("stores a partial batch once no message arrives for the idle time")
+    func batchesWhenIdle() async throws {
+        let harness = try await DrainHarness("idle") {
+            $0.consumerCount = 1
+            $0.batchSize = 10
+            $0.batchInterval = .seconds(600)
+            $0.batchIdleTime = .milliseconds(150)
+        }
+        // Waiting messages fill batches although the idle time is short; the rest is stored after it.
+        for number in 1...25 {
+            try await harness.publish(#"{"id": 10, "log": "line \#(number)", "number": \#(number)}"#)
+        }
+        let drain = try harness.makeDrain()
+        let running = harness.start(drain)
+        try await harness.wait("25 stored parts") { try await harness.storedParts().count == 25 }
+        #expect(try await harness.storedBatches().map(\.count) == [10, 10, 5])
+        try await harness.publish(#"{"id": 10, "log": "late", "number": 26}"#)
+        try await harness.wait("the late part stored alone") { try await harness.storedBatches().count == 4 }
+        #expect(try await harness.storedBatches().last?.map(\.number.storedValue) == [26])
+        drain.stop()
+        await running.value
+        try await harness.cleanUp()
+    }
+
     @Test("stop stores and acknowledges the batch")
     func stopFlushesBatch() async throws {
         let harness = try await DrainHarness("stop") {
