@@ -81,8 +81,8 @@ extension LogsAPI {
     /// equals the kept one.
     ///
     /// The version read completes the request from the thread that read it. Requests without a
-    /// kept body, with a bad token or id, or whose row changed go to `getLog`, which answers them
-    /// and keeps the new body. The maintenance switch is not read here, because a kept body
+    /// kept body, with a bad token or id, or whose row changed go to `getLog`, which responds to
+    /// them and keeps the new body. The maintenance switch is not read here, because a kept body
     /// depends on the aggregated row alone and `getLog` serves it under maintenance too.
     // NOTE: so while the switch cannot be read (Redis down), kept bodies are still served here,
     // where `getLog` answers 500 for the same request.

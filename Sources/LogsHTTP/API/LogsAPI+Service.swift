@@ -28,8 +28,8 @@ extension LogsAPI {
         return uptimeResponse()
     }
 
-    /// Answers `GET /uptime` on libmicrohttpd's thread while a recent reading of the maintenance
-    /// switch is kept, which shows that reading it works.
+    /// Responds to `GET /uptime` on libmicrohttpd's thread while a recent reading of the
+    /// maintenance switch is kept, which shows that reading it works.
     private func prepareUptime(_ request: HTTPRequest) -> Router.Preparation {
         pipeline.maintenance.stateWithoutWaiting() == nil ? .runHandler : .respond(uptimeResponse())
     }

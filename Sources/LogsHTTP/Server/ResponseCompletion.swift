@@ -13,8 +13,8 @@ public struct ResponseCompletion: Sendable {
         core.finishHandler(key, response: response)
     }
 
-    /// Runs the route's handler in a task and sends its response, for requests the preparer's
-    /// work could not answer.
+    /// Runs the route's handler in a task and sends its response, for requests that the
+    /// preparer's work could not complete.
     public func runHandler() {
         core.runPendingHandler(key, handler: handler, request: request)
     }

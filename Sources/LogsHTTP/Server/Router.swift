@@ -14,7 +14,7 @@ public struct Router: Sendable {
     /// A route's first step, called on libmicrohttpd's thread; see `Preparation`.
     public typealias Preparer = @Sendable (HTTPRequest) -> Preparation
 
-    /// What a `Preparer` decided for a request.
+    /// The decision of a `Preparer` for one request.
     public enum Preparation: Sendable {
         /// Send this response at once, without suspending the connection.
         case respond(HTTPResponse)
@@ -30,7 +30,7 @@ public struct Router: Sendable {
         case suspending(Handler)
         /// Called on libmicrohttpd's thread, without suspending the connection.
         case immediate(ImmediateHandler)
-        /// The preparer runs on libmicrohttpd's thread and may answer there, wait for a callback,
+        /// The preparer runs on libmicrohttpd's thread and may respond there, wait for a callback,
         /// or leave the request to the handler.
         case prepared(Preparer, Handler)
     }
@@ -93,7 +93,7 @@ public struct Router: Sendable {
 
     /// Registers a route with a first step on libmicrohttpd's thread and a handler that may await.
     ///
-    /// `prepare` answers the requests it can answer without waiting, such as from memory, or
+    /// `prepare` responds to the requests it can complete without waiting, such as from memory, or
     /// starts work that completes the request from another thread without a task. It must not
     /// block. Every other request goes to `handler`, which must give the same answers.
     public mutating func add(

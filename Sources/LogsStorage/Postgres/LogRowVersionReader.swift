@@ -11,7 +11,7 @@ import LogsCore
 ///
 /// The batches run back to back on one leased connection's thread, which calls each caller's
 /// completion there. After the last batch the thread waits up to `linger` for more lookups before
-/// it returns the connection to the pool, so that a busy server pays one thread wake-up per batch
+/// it returns the connection to the pool. A busy server so pays one thread wake-up per batch
 /// instead of a task, a lease and two hops between threads. A lease ends after `maximumLease`
 /// even while lookups keep coming, and the next one queues behind other callers of the pool, so
 /// that the reader never keeps a small pool to itself.
@@ -37,7 +37,7 @@ final class LogRowVersionReader: @unchecked Sendable {
     private let maximumLease: Duration
     private let condition = NSCondition()
     private var waiting: [Waiter] = []
-    /// Whether a task holds a connection to run batches.
+    /// Whether a task has leased a connection to run batches.
     private var isRunning = false
     /// Whether that connection's thread waits for lookups after its last batch.
     private var isLingering = false
