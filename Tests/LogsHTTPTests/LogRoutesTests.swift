@@ -201,6 +201,43 @@ struct LogRoutesTests {
         #expect(spoofed["content"] is NSNull)
     }
 
+    @Test("kept GET /logs body follows the row")
+    func keptBodyFollowsRow() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        _ = try await server.send("PUT", "/logs/42", token: true, body: Data("first".utf8))
+        // The first GET keeps the body; the next ones check the row version before serving it.
+        for _ in 1...2 {
+            let kept = try await server.send("GET", "/logs/42", token: true)
+            #expect(kept.status == 200)
+            #expect(try kept.json()["content"] as? String == "first")
+        }
+
+        _ = try await server.pipeline.updater.update(LogContentUpdate(jobID: JobID(42), content: "second"))
+        let changed = try await server.send("GET", "/logs/42", token: true)
+        #expect(try changed.json()["content"] as? String == "second")
+        let again = try await server.send("GET", "/logs/42", token: true)
+        #expect(try again.json()["content"] as? String == "second")
+    }
+
+    @Test("kept GET /logs body still checks token and ignored ids")
+    func keptBodyChecks() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        _ = try await server.send("PUT", "/logs/42", token: true, body: Data("text".utf8))
+        _ = try await server.send("GET", "/logs/42", token: true)
+        _ = try await server.send("GET", "/logs/42", token: true)
+
+        let withoutToken = try await server.send("GET", "/logs/42")
+        #expect(withoutToken.status == 403)
+        let badID = try await server.send("GET", "/logs/42?by=name", token: true)
+        #expect(badID.status == 400)
+
+        await (server.pipeline.ignoredIDs as! InMemoryIgnoredIDs).ignore(jobID: JobID(42))
+        let ignored = try await server.send("GET", "/logs/42", token: true).json()
+        #expect(ignored["content"] as? String == "Your log is temporarily unavailable")
+    }
+
     @Test("GET /logs/:job_id/id returns the log id")
     func getLogID() async throws {
         let server = try APITestServer()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `ChannelPresence` in memory, with the same expiry as the Redis keys.
 public actor InMemoryChannelPresence: ChannelPresence {
@@ -28,24 +29,32 @@ public actor InMemoryChannelPresence: ChannelPresence {
 /// `MaintenanceSwitch` in memory, turning itself off when its time runs out.
 public actor InMemoryMaintenanceSwitch: MaintenanceSwitch {
     private let clock: any LogsClock
-    private var enabledUntil: Date?
+    /// In a mutex rather than actor state, so that `stateWithoutWaiting()` can read it from any
+    /// thread.
+    private let enabledUntil = Mutex<Date?>(nil)
 
     public init(clock: any LogsClock = SystemClock()) {
         self.clock = clock
     }
 
     public func remainingTime() -> Duration? {
-        guard let enabledUntil else { return nil }
-        let remaining = enabledUntil.timeIntervalSince(clock.now())
-        return remaining > 0 ? .milliseconds(Int64((remaining * 1000).rounded(.up))) : nil
+        guard case .on(let remaining) = stateWithoutWaiting() else { return nil }
+        return remaining
     }
 
     public func enable(for duration: Duration) {
-        enabledUntil = clock.now().addingTimeInterval(duration.timeInterval)
+        let until = clock.now().addingTimeInterval(duration.timeInterval)
+        enabledUntil.withLock { $0 = until }
     }
 
     public func disable() {
-        enabledUntil = nil
+        enabledUntil.withLock { $0 = nil }
+    }
+
+    public nonisolated func stateWithoutWaiting() -> MaintenanceState? {
+        guard let until = enabledUntil.withLock({ $0 }) else { return .off }
+        let remaining = until.timeIntervalSince(clock.now())
+        return remaining > 0 ? .on(remaining: .milliseconds(Int64((remaining * 1000).rounded(.up)))) : .off
     }
 }
 
@@ -113,19 +122,32 @@ public actor InMemoryLogIDCache: LogIDCache {
 
 /// `IgnoredIDs` in memory.
 public actor InMemoryIgnoredIDs: IgnoredIDs {
-    private var jobIDs: Set<JobID>
-    private var logIDs: Set<LogID>
-
-    public init(jobIDs: Set<JobID> = [], logIDs: Set<LogID> = []) {
-        self.jobIDs = jobIDs
-        self.logIDs = logIDs
+    private struct IDs {
+        var jobIDs: Set<JobID>
+        var logIDs: Set<LogID>
     }
 
-    public func ignore(jobID: JobID) { jobIDs.insert(jobID) }
+    /// In a mutex rather than actor state, so that the `WithoutWaiting` methods can read it from
+    /// any thread.
+    private let ids: Mutex<IDs>
 
-    public func ignore(logID: LogID) { logIDs.insert(logID) }
+    public init(jobIDs: Set<JobID> = [], logIDs: Set<LogID> = []) {
+        ids = Mutex(IDs(jobIDs: jobIDs, logIDs: logIDs))
+    }
 
-    public func isIgnored(jobID: JobID) -> Bool { jobIDs.contains(jobID) }
+    public func ignore(jobID: JobID) { _ = ids.withLock { $0.jobIDs.insert(jobID) } }
 
-    public func isIgnored(logID: LogID) -> Bool { logIDs.contains(logID) }
+    public func ignore(logID: LogID) { _ = ids.withLock { $0.logIDs.insert(logID) } }
+
+    public func isIgnored(jobID: JobID) -> Bool { ids.withLock { $0.jobIDs.contains(jobID) } }
+
+    public func isIgnored(logID: LogID) -> Bool { ids.withLock { $0.logIDs.contains(logID) } }
+
+    public nonisolated func isIgnoredWithoutWaiting(jobID: JobID) -> Bool? {
+        ids.withLock { $0.jobIDs.contains(jobID) }
+    }
+
+    public nonisolated func isIgnoredWithoutWaiting(logID: LogID) -> Bool? {
+        ids.withLock { $0.logIDs.contains(logID) }
+    }
 }

@@ -24,9 +24,25 @@ public protocol MaintenanceSwitch: Sendable {
     func enable(for duration: Duration) async throws
 
     func disable() async throws
+
+    /// Returns the switch's state when it is at hand without waiting, such as a recent reading
+    /// kept in memory, or nil when reading it needs I/O.
+    ///
+    /// Callers on threads that must not wait, such as an HTTP server's event loop, use this and
+    /// fall back to `remainingTime()` when it returns nil. The default implementation returns nil.
+    func stateWithoutWaiting() -> MaintenanceState?
+}
+
+/// The maintenance switch's state at one reading.
+public enum MaintenanceState: Sendable, Hashable {
+    case off
+    /// On, turning itself off after `remaining`.
+    case on(remaining: Duration)
 }
 
 extension MaintenanceSwitch {
+    public func stateWithoutWaiting() -> MaintenanceState? { nil }
+
     public func isEnabled() async throws -> Bool {
         try await remainingTime() != nil
     }
@@ -97,4 +113,18 @@ public protocol LogIDCache: Sendable {
 public protocol IgnoredIDs: Sendable {
     func isIgnored(jobID: JobID) async throws -> Bool
     func isIgnored(logID: LogID) async throws -> Bool
+
+    /// Returns whether the job id is ignored when that is at hand without waiting, such as a
+    /// recent result kept in memory, or nil when it needs I/O. The default implementation
+    /// returns nil.
+    func isIgnoredWithoutWaiting(jobID: JobID) -> Bool?
+
+    /// Returns whether the log id is ignored, as `isIgnoredWithoutWaiting(jobID:)` does.
+    func isIgnoredWithoutWaiting(logID: LogID) -> Bool?
+}
+
+extension IgnoredIDs {
+    public func isIgnoredWithoutWaiting(jobID: JobID) -> Bool? { nil }
+
+    public func isIgnoredWithoutWaiting(logID: LogID) -> Bool? { nil }
 }

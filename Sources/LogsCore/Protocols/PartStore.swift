@@ -57,6 +57,17 @@ public protocol PartStore: Sendable {
     /// Returns the version of the job's log row, as `logRowVersion(id:)` does.
     func logRowVersion(jobID: JobID) async throws -> LogRowVersion?
 
+    /// Reads the version of the looked-up log row, as `logRowVersion(id:)` and
+    /// `logRowVersion(jobID:)` do, and calls `completion` with it once.
+    ///
+    /// The read starts after this call, so it sees every change committed before the call.
+    /// `completion` runs on whatever thread has the result, never before this method returns, and
+    /// must not block. Stores that read versions in batches call it from the thread that finished
+    /// the batch, which spares callers a task per read. The default implementation starts a task
+    /// that calls the async method.
+    func readLogRowVersion(
+        _ lookup: LogFetcher.Lookup, completion: @escaping @Sendable (Result<LogRowVersion?, any Error>) -> Void)
+
     /// Inserts parts in one round trip. Repeated numbers are stored too; aggregation keeps the first.
     func insertParts(_ parts: [NewLogPart], at date: Date) async throws
 
@@ -141,6 +152,21 @@ extension PartStore {
     public func logRowVersion(id: LogID) async throws -> LogRowVersion? { nil }
 
     public func logRowVersion(jobID: JobID) async throws -> LogRowVersion? { nil }
+
+    public func readLogRowVersion(
+        _ lookup: LogFetcher.Lookup, completion: @escaping @Sendable (Result<LogRowVersion?, any Error>) -> Void
+    ) {
+        Task {
+            do {
+                switch lookup {
+                case .id(let logID): completion(.success(try await logRowVersion(id: logID)))
+                case .jobID(let jobID): completion(.success(try await logRowVersion(jobID: jobID)))
+                }
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
 }
 
 /// The joining rule every `PartStore` applies when aggregating.

@@ -88,6 +88,36 @@ public struct LogFetcher: Sendable {
         return .fetched(fetched, version: dependsOnRowAlone ? version : nil)
     }
 
+    /// Checks whether the looked-up row still has the version `known`, without starting a task.
+    ///
+    /// The version is read after this call, as `fetch(_:aggregateOnDemand:unlessVersion:)` reads
+    /// it, and `completion` gets true when it equals `known`. It gets false when the version
+    /// differs or cannot be read, so the caller fetches the log as usual and reports any error
+    /// then. `completion` runs on the thread that read the version, never before this method
+    /// returns, and must not block.
+    ///
+    /// - Returns: false, without calling `completion`, when the id may have a stand-in: it is
+    ///   ignored, below the minimums, or the ignored ids cannot be read without waiting.
+    public func checkUnchanged(
+        _ lookup: Lookup, version known: LogRowVersion, completion: @escaping @Sendable (Bool) -> Void
+    ) -> Bool {
+        guard hasNoStandInWithoutWaiting(lookup) else { return false }
+        store.readLogRowVersion(lookup) { result in
+            completion((try? result.get()) == known)
+        }
+        return true
+    }
+
+    /// Returns true when the lookup is known, without waiting, to get no stand-in.
+    private func hasNoStandInWithoutWaiting(_ lookup: Lookup) -> Bool {
+        switch lookup {
+        case .jobID(let jobID):
+            jobID.rawValue >= settings.minimumAcceptedJobID && ignoredIDs.isIgnoredWithoutWaiting(jobID: jobID) == false
+        case .id(let logID):
+            logID.rawValue >= settings.minimumAcceptedID && ignoredIDs.isIgnoredWithoutWaiting(logID: logID) == false
+        }
+    }
+
     /// Returns the stand-in of an ignored id or of an id below the minimums, or nil for others.
     private func standIn(for lookup: Lookup) async throws -> FetchedLog? {
         switch lookup {

@@ -6,7 +6,7 @@ extension LogsAPI {
         let logLimit = settings.maximumLogBodySize
         router.add("PUT", "/logs/:job_id", maximumBodySize: logLimit) { request in try await putLog(request) }
         router.add("POST", "/logs/multi", maximumBodySize: logLimit) { request in try await postLogs(request) }
-        router.add("GET", "/logs/:id") { request in try await getLog(request) }
+        router.add("GET", "/logs/:id", prepare: prepareGetLog) { request in try await getLog(request) }
         router.add("GET", "/logs/:job_id/id") { request in try await getLogID(request) }
     }
 
@@ -77,16 +77,46 @@ extension LogsAPI {
         }
     }
 
+    /// Serves a kept `GET /logs/:id` body without a task when the row version read for the request
+    /// equals the kept one.
+    ///
+    /// The version read completes the request from the thread that read it. Requests without a
+    /// kept body, with a bad token or id, or whose row changed go to `getLog`, which responds to
+    /// them and keeps the new body. The maintenance switch is not read here, because a kept body
+    /// depends on the aggregated row alone and `getLog` serves it under maintenance too.
+    // NOTE: so while the switch cannot be read (Redis down), kept bodies are still served here,
+    // where `getLog` answers 500 for the same request.
+    private func prepareGetLog(_ request: HTTPRequest) -> Router.Preparation {
+        guard let lookup = try? logLookup(request), let kept = renderedLogs.entry(for: lookup) else {
+            return .runHandler
+        }
+        let fetcher = pipeline.fetcher
+        return .suspend { completion in
+            let isChecking = fetcher.checkUnchanged(lookup, version: kept.version) { isUnchanged in
+                if isUnchanged {
+                    completion.respond(.json(buffer: kept.body))
+                } else {
+                    completion.runHandler()
+                }
+            }
+            if !isChecking { completion.runHandler() }
+        }
+    }
+
+    /// Checks the token and reads the `GET /logs/:id` lookup from the path and `by`.
+    private func logLookup(_ request: HTTPRequest) throws(HTTPError) -> LogFetcher.Lookup {
+        try authenticator.requireToken(request)
+        switch request.query["by"] ?? "job_id" {
+        case "job_id": return .jobID(JobID(try RequestParsing.id(request.pathParameters["id"], name: "id")))
+        case "id": return .id(LogID(try RequestParsing.id(request.pathParameters["id"], name: "id")))
+        case let other: throw .rejected(400, "by must be id or job_id, got \(RequestParsing.shown(other))")
+        }
+    }
+
     /// `GET /logs/:id[?by=id|job_id]`: the log with its content aggregated on demand; `by`
     /// defaults to `job_id`.
     private func getLog(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try authenticator.requireToken(request)
-        let lookup: LogFetcher.Lookup
-        switch request.query["by"] ?? "job_id" {
-        case "job_id": lookup = .jobID(JobID(try RequestParsing.id(request.pathParameters["id"], name: "id")))
-        case "id": lookup = .id(LogID(try RequestParsing.id(request.pathParameters["id"], name: "id")))
-        case let other: throw HTTPError.rejected(400, "by must be id or job_id, got \(RequestParsing.shown(other))")
-        }
+        let lookup = try logLookup(request)
         let underMaintenance = try await pipeline.maintenance.isEnabled()
         let cached = renderedLogs.entry(for: lookup)
         let result = try await pipeline.fetcher.fetch(

@@ -4,7 +4,7 @@ import LogsTransport
 
 extension LogsAPI {
     func addServiceRoutes(to router: inout Router) {
-        router.add("GET", "/uptime") { _ in try await uptime() }
+        router.add("GET", "/uptime", prepare: prepareUptime) { _ in try await uptime() }
         router.add("POST", "/pusher/existence", maximumBodySize: settings.maximumPartBodySize) { request in
             try await pusherExistence(request)
         }
@@ -18,18 +18,26 @@ extension LogsAPI {
     // NOTE: the original reads `now` from PostgreSQL (`select now()`), so it differs from this
     // value by the skew between this host's clock and the database server's.
     private func uptime() async throws -> HTTPResponse {
-        let pong: String
         do {
             _ = try await pipeline.maintenance.remainingTime()
-            pong = "PONG"
         } catch {
             pipeline.logger.warning(
                 "uptime check could not read the maintenance switch", metadata: ["error": "\(error)"])
             return .error(503, "the maintenance switch cannot be read: \(error)")
         }
+        return uptimeResponse()
+    }
+
+    /// Responds to `GET /uptime` on libmicrohttpd's thread while a recent reading of the
+    /// maintenance switch is kept, which shows that reading it works.
+    private func prepareUptime(_ request: HTTPRequest) -> Router.Preparation {
+        pipeline.maintenance.stateWithoutWaiting() == nil ? .runHandler : .respond(uptimeResponse())
+    }
+
+    private func uptimeResponse() -> HTTPResponse {
         let uptime = pipeline.clock.now().timeIntervalSince(bootTime)
         return .json([
-            "uptime": .double(uptime), "greeting": "hello, human 👋!", "pong": .string(pong),
+            "uptime": .double(uptime), "greeting": "hello, human 👋!", "pong": "PONG",
             "now": LogJSON.time(Date()), "version": .string(settings.version),
         ])
     }

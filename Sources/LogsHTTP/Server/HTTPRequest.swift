@@ -25,6 +25,16 @@ public struct HTTPRequest: Sendable {
         self.body = body
     }
 
+    /// Makes a request from headers whose names are lower-cased already, as the server collects
+    /// them, which saves building the dictionary again for every request.
+    init(method: String, path: String, lowercasedHeaders: [String: String], query: [String: String], body: Data) {
+        self.method = method
+        self.path = path
+        self.headers = lowercasedHeaders
+        self.query = query
+        self.body = body
+    }
+
     /// Returns a header's value; `name` is matched without regard to case.
     public func header(_ name: String) -> String? {
         headers[name.lowercased()]

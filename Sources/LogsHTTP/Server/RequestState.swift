@@ -70,8 +70,8 @@ final class RequestState: Sendable {
     }
 
     func makeRequest(parameters: [String: String]) -> HTTPRequest {
-        var request = HTTPRequest(method: method, path: path, headers: headers, query: query)
-        request.body = mutable.withLock { $0.body }
+        var request = HTTPRequest(
+            method: method, path: path, lowercasedHeaders: headers, query: query, body: mutable.withLock { $0.body })
         request.pathParameters = parameters
         return request
     }

@@ -11,11 +11,28 @@ public struct Router: Sendable {
     /// A handler that returns its response without awaiting anything.
     public typealias ImmediateHandler = @Sendable (HTTPRequest) -> HTTPResponse
 
+    /// A route's first step, called on libmicrohttpd's thread; see `Preparation`.
+    public typealias Preparer = @Sendable (HTTPRequest) -> Preparation
+
+    /// The decision of a `Preparer` for one request.
+    public enum Preparation: Sendable {
+        /// Send this response at once, without suspending the connection.
+        case respond(HTTPResponse)
+        /// Suspend the connection and call the closure, which starts work that later calls the
+        /// completion once, from any thread.
+        case suspend(@Sendable (ResponseCompletion) -> Void)
+        /// Run the route's handler in a task, as for a route without a preparer.
+        case runHandler
+    }
+
     /// How a route produces its response.
     enum Responder: Sendable {
         case suspending(Handler)
         /// Called on libmicrohttpd's thread, without suspending the connection.
         case immediate(ImmediateHandler)
+        /// The preparer runs on libmicrohttpd's thread and may respond there, wait for a callback,
+        /// or leave the request to the handler.
+        case prepared(Preparer, Handler)
     }
 
     /// One registered route.
@@ -74,6 +91,18 @@ public struct Router: Sendable {
         append(method, pattern, maximumBodySize, .immediate(handler))
     }
 
+    /// Registers a route with a first step on libmicrohttpd's thread and a handler that may await.
+    ///
+    /// `prepare` responds to the requests it can complete without waiting, such as from memory, or
+    /// starts work that completes the request from another thread without a task. It must not
+    /// block. Every other request goes to `handler`, which must give the same answers.
+    public mutating func add(
+        _ method: String, _ pattern: String, maximumBodySize: Int? = nil, prepare: @escaping Preparer,
+        handler: @escaping Handler
+    ) {
+        append(method, pattern, maximumBodySize, .prepared(prepare, handler))
+    }
+
     private mutating func append(_ method: String, _ pattern: String, _ maximumBodySize: Int?, _ responder: Responder) {
         let segments = Self.segments(of: pattern)
         routes.append(
@@ -84,33 +113,41 @@ public struct Router: Sendable {
 
     /// Finds the route for a request.
     ///
-    /// Parameters are collected only for the route found, because building a dictionary for every
-    /// matching route was a visible cost of each request in perf on a release build.
+    /// Routes are compared by index and parameters are collected only for the route found,
+    /// because copying the matching routes and building a dictionary for each were visible costs
+    /// of every request in perf on a release build.
     public func match(method: String, path: String) -> Match {
         let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        var candidates: [Route] = []
         var maxLiteralCount = -1
-        for route in routes where Self.matches(route.segments, pathSegments) {
-            if route.literalCount > maxLiteralCount {
-                candidates = []
-                maxLiteralCount = route.literalCount
+        var found: Int?
+        for index in routes.indices where Self.matches(routes[index].segments, pathSegments) {
+            let literalCount = routes[index].literalCount
+            if literalCount > maxLiteralCount {
+                maxLiteralCount = literalCount
+                found = nil
             }
-            if route.literalCount == maxLiteralCount {
-                candidates.append(route)
+            if literalCount == maxLiteralCount, found == nil, routes[index].method == method {
+                found = index
             }
         }
-        if let found = candidates.first(where: { $0.method == method }),
-            let parameters = Self.parameters(of: found.segments, in: pathSegments)
-        {
-            return .found(found, parameters: parameters)
+        if let found, let parameters = Self.parameters(of: routes[found].segments, in: pathSegments) {
+            return .found(routes[found], parameters: parameters)
         }
-        if !candidates.isEmpty { return .methodNotAllowed(allowed: Set(candidates.map(\.method)).sorted()) }
-        return .notFound
+        guard maxLiteralCount >= 0 else { return .notFound }
+        let allowed = routes.filter { route in
+            route.literalCount == maxLiteralCount && Self.matches(route.segments, pathSegments)
+        }
+        return .methodNotAllowed(allowed: Set(allowed.map(\.method)).sorted())
     }
 
+    // `matches` and `parameters` walk the path by index: with `zip`, which the optimizer did not
+    // specialize here, the generic iterators' retains took most of `match` in perf.
     private static func matches(_ segments: [Segment], _ path: ArraySlice<Substring>) -> Bool {
         guard segments.count == path.count else { return false }
-        for (segment, value) in zip(segments, path) {
+        var pathIndex = path.startIndex
+        for segment in segments {
+            let value = path[pathIndex]
+            pathIndex += 1
             switch segment {
             case .literal(let text):
                 guard text == value else { return false }
@@ -130,7 +167,10 @@ public struct Router: Sendable {
     private static func parameters(of segments: [Segment], in path: ArraySlice<Substring>) -> [String: String]? {
         guard segments.count == path.count else { return nil }
         var parameters: [String: String] = [:]
-        for (segment, value) in zip(segments, path) {
+        var pathIndex = path.startIndex
+        for segment in segments {
+            let value = path[pathIndex]
+            pathIndex += 1
             switch segment {
             case .literal(let text):
                 guard text == value else { return nil }

@@ -65,11 +65,29 @@ extension ServerCore {
         case .immediate(let handler):
             return queue(handler(request), for: state, on: connection)
         case .suspending(let handler):
-            state.mutable.withLock { $0.phase = .handling }
-            connection.suspend()
+            suspend(state, on: connection)
             startHandler(handler, request: request, state: state, connection: connection)
             return true
+        case .prepared(let prepare, let handler):
+            switch prepare(request) {
+            case .respond(let response):
+                return queue(response, for: state, on: connection)
+            case .suspend(let start):
+                suspend(state, on: connection)
+                let key = registerPending(state, connection: connection)
+                start(ResponseCompletion(core: self, key: key, request: request, handler: handler))
+            case .runHandler:
+                suspend(state, on: connection)
+                startHandler(handler, request: request, state: state, connection: connection)
+            }
+            return true
         }
+    }
+
+    /// Suspends the connection until a handler or a completion stores the response.
+    private func suspend(_ state: RequestState, on connection: ConnectionHandle) {
+        state.mutable.withLock { $0.phase = .handling }
+        connection.suspend()
     }
 
     private static func tooLargeResponse(_ state: RequestState) -> HTTPResponse {

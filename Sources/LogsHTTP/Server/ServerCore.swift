@@ -75,7 +75,6 @@ final class ServerCore: Sendable {
         for stream in open { stream.finish() }
     }
 
-    /// Runs a route handler with the request timeout and turns errors into responses.
     /// Runs a route handler and turns its errors into responses.
     func respond(using handler: @escaping Router.Handler, to request: HTTPRequest) async -> HTTPResponse {
         do {
@@ -90,9 +89,20 @@ final class ServerCore: Sendable {
     func startHandler(
         _ handler: @escaping Router.Handler, request: HTTPRequest, state: RequestState, connection: ConnectionHandle
     ) {
+        let key = registerPending(state, connection: connection)
+        runPendingHandler(key, handler: handler, request: request)
+    }
+
+    /// Registers a suspended request with the watchdog, and returns the key that completes it.
+    func registerPending(_ state: RequestState, connection: ConnectionHandle) -> ObjectIdentifier {
         let deadline = ContinuousClock.now + configuration.requestTimeout
         let key = ObjectIdentifier(state)
         handling.withLock { $0[key] = PendingHandler(state: state, connection: connection, deadline: deadline) }
+        return key
+    }
+
+    /// Runs a handler in a task for a registered suspended request.
+    func runPendingHandler(_ key: ObjectIdentifier, handler: @escaping Router.Handler, request: HTTPRequest) {
         let task = Task {
             let response = await self.respond(using: handler, to: request)
             self.finishHandler(key, response: response)
@@ -102,7 +112,7 @@ final class ServerCore: Sendable {
 
     /// Stores the response of a suspended request and resumes its connection, unless the watchdog
     /// has answered it already.
-    private func finishHandler(_ key: ObjectIdentifier, response: HTTPResponse) {
+    func finishHandler(_ key: ObjectIdentifier, response: HTTPResponse) {
         guard let pending = handling.withLock({ $0.removeValue(forKey: key) }) else { return }
         pending.state.mutable.withLock { $0.response = response }
         pending.connection.resume()

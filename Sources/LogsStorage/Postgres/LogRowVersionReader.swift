@@ -1,3 +1,4 @@
+import Foundation
 import LogsCore
 
 /// Reads the row versions of concurrent callers with one statement: a group commit for reads.
@@ -7,31 +8,150 @@ import LogsCore
 /// includes every change committed before the call. With 64 concurrent `GET /logs/:id` requests,
 /// one statement per batch instead of one per request saves round trips to the connection's thread
 /// and the server.
-final class LogRowVersionReader: Sendable {
+///
+/// The batches run back to back on one leased connection's thread, which calls each caller's
+/// completion there. After the last batch the thread waits up to `linger` for more lookups before
+/// it returns the connection to the pool. A busy server so pays one thread wake-up per batch
+/// instead of a task, a lease and two hops between threads. A lease ends after `maximumLease`
+/// even while lookups keep coming, and the next one queues behind other callers of the pool, so
+/// that the reader never keeps a small pool to itself.
+final class LogRowVersionReader: @unchecked Sendable {
+    // @unchecked Sendable: `waiting`, `isRunning` and `isLingering` are only read or written while
+    // `condition` is locked.
+
     enum Lookup: Hashable, Sendable {
         case id(Int64)
         case jobID(Int64)
     }
 
-    private let queue: GroupCommitQueue<Lookup, LogRowVersion?>
+    typealias Completion = @Sendable (Result<LogRowVersion?, any Error>) -> Void
 
-    /// - Parameter maximumBatchSize: the maximum number of lookups in one statement; more wait for
-    ///   the next one.
-    init(client: PostgresClient, maximumBatchSize: Int = 500) {
-        queue = GroupCommitQueue(maximumBatchWeight: maximumBatchSize) { lookups in
-            let versions = try await Self.read(Set(lookups), client: client)
-            return lookups.map { versions[$0] }
-        }
+    private struct Waiter {
+        let lookup: Lookup
+        let completion: Completion
+    }
+
+    private let client: PostgresClient
+    private let maximumBatchSize: Int
+    private let linger: Duration
+    private let maximumLease: Duration
+    private let condition = NSCondition()
+    private var waiting: [Waiter] = []
+    /// Whether a task has leased a connection to run batches.
+    private var isRunning = false
+    /// Whether that connection's thread waits for lookups after its last batch.
+    private var isLingering = false
+
+    /// - Parameters:
+    ///   - maximumBatchSize: the maximum number of lookups in one statement; more wait for the
+    ///     next one.
+    ///   - linger: how long the connection is kept after the last batch, waiting for more lookups.
+    ///   - maximumLease: how long one lease of a connection runs batches before it is returned.
+    init(
+        client: PostgresClient, maximumBatchSize: Int = 500, linger: Duration = .milliseconds(2),
+        maximumLease: Duration = .milliseconds(100)
+    ) {
+        self.client = client
+        self.maximumBatchSize = max(1, maximumBatchSize)
+        self.linger = linger
+        self.maximumLease = maximumLease
     }
 
     /// Returns the version of the looked-up row, or nil when there is no such row.
     ///
-    /// - Throws: the error of the statement that carried the lookup.
+    /// - Throws: the error of the statement that carried the lookup, or of leasing a connection.
     func version(_ lookup: Lookup) async throws -> LogRowVersion? {
-        try await queue.submit(lookup)
+        try await withCheckedThrowingContinuation { continuation in
+            version(lookup) { result in continuation.resume(with: result) }
+        }
     }
 
-    private static func read(_ lookups: Set<Lookup>, client: PostgresClient) async throws -> [Lookup: LogRowVersion] {
+    /// Reads the version of the looked-up row in the next statement and calls `completion` with
+    /// it, or with the statement's error, on the connection's thread after this method returns.
+    ///
+    /// `completion` must not block, because the rest of the batch and the next batch wait for it.
+    func version(_ lookup: Lookup, completion: @escaping Completion) {
+        condition.lock()
+        waiting.append(Waiter(lookup: lookup, completion: completion))
+        let startsRunning = !isRunning
+        if startsRunning {
+            isRunning = true
+        } else if isLingering {
+            condition.signal()
+        }
+        condition.unlock()
+        if startsRunning {
+            Task { await self.run() }
+        }
+    }
+
+    /// Leases connections and runs batches on them until no lookup comes within `linger`.
+    private func run() async {
+        do {
+            var mayHaveWaiters = true
+            while mayHaveWaiters {
+                mayHaveWaiters = try await client.withConnection { connection in
+                    try self.runBatches(on: connection)
+                }
+            }
+        } catch {
+            failWaiting(with: error)
+        }
+    }
+
+    /// Runs batches until none wait or `maximumLease` has passed; rethrows a lost connection, so
+    /// that `withConnection` retries on a fresh one.
+    ///
+    /// - Returns: whether lookups may still wait, so that the caller leases a connection again.
+    private func runBatches(on connection: isolated PostgresConnection) throws -> Bool {
+        let leaseEnd = ContinuousClock.now + maximumLease
+        while ContinuousClock.now < leaseEnd {
+            guard let batch = nextBatch() else { return false }
+            do {
+                let versions = try Self.read(Set(batch.map(\.lookup)), on: connection)
+                for waiter in batch { waiter.completion(.success(versions[waiter.lookup])) }
+            } catch {
+                for waiter in batch { waiter.completion(.failure(error)) }
+                if let error = error as? PostgresError, error.isConnectionLoss { throw error }
+            }
+        }
+        return true
+    }
+
+    /// Takes the waiting lookups up to `maximumBatchSize`, waiting up to `linger` when none wait.
+    ///
+    /// - Returns: nil, and marks the reader stopped, when none came.
+    private func nextBatch() -> [Waiter]? {
+        condition.lock()
+        defer { condition.unlock() }
+        if waiting.isEmpty {
+            isLingering = true
+            _ = condition.wait(until: Date(timeIntervalSinceNow: linger.timeInterval))
+            isLingering = false
+        }
+        guard !waiting.isEmpty else {
+            isRunning = false
+            return nil
+        }
+        let count = min(waiting.count, maximumBatchSize)
+        let batch = Array(waiting.prefix(count))
+        waiting.removeFirst(count)
+        return batch
+    }
+
+    /// Fails every waiting lookup after the connection could not be leased or was lost twice.
+    private func failWaiting(with error: any Error) {
+        condition.lock()
+        let failed = waiting
+        waiting.removeAll()
+        isRunning = false
+        condition.unlock()
+        for waiter in failed { waiter.completion(.failure(error)) }
+    }
+
+    private static func read(_ lookups: Set<Lookup>, on connection: isolated PostgresConnection) throws
+        -> [Lookup: LogRowVersion]
+    {
         var ids: [Int64] = []
         var jobIDs: [Int64] = []
         for lookup in lookups {
@@ -40,7 +160,7 @@ final class LogRowVersionReader: Sendable {
             case .jobID(let jobID): jobIDs.append(jobID)
             }
         }
-        let rows = try await client.query(PartStoreStatements.logVersions, [.integers(ids), .integers(jobIDs)])
+        let rows = try connection.query(PartStoreStatements.logVersions, [.integers(ids), .integers(jobIDs)])
         var versions: [Lookup: LogRowVersion] = [:]
         for row in rows.rows {
             let version = LogRowVersion(

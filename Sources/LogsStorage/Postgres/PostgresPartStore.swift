@@ -58,6 +58,17 @@ public final class PostgresPartStore: PartStore {
         try await versionReader.version(.jobID(jobID.rawValue))
     }
 
+    /// Reads the row's `xmin` in the next batch of version reads and calls `completion` on the
+    /// thread of the connection that ran the batch.
+    public func readLogRowVersion(
+        _ lookup: LogFetcher.Lookup, completion: @escaping @Sendable (Result<LogRowVersion?, any Error>) -> Void
+    ) {
+        switch lookup {
+        case .id(let logID): versionReader.version(.id(logID.rawValue), completion: completion)
+        case .jobID(let jobID): versionReader.version(.jobID(jobID.rawValue), completion: completion)
+        }
+    }
+
     /// Inserts parts with one `COPY`.
     ///
     /// - Throws: `PostgresError` with code `.rowRejected`, naming the log id and part number, when

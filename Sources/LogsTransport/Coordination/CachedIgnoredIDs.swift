@@ -28,4 +28,12 @@ public final class CachedIgnoredIDs: IgnoredIDs {
     public func isIgnored(logID: LogID) async throws -> Bool {
         try await results.value(for: .log(logID.rawValue)) { try await wrapped.isIgnored(logID: logID) }
     }
+
+    public func isIgnoredWithoutWaiting(jobID: JobID) -> Bool? {
+        results.keptValue(for: .job(jobID.rawValue))
+    }
+
+    public func isIgnoredWithoutWaiting(logID: LogID) -> Bool? {
+        results.keptValue(for: .log(logID.rawValue))
+    }
 }

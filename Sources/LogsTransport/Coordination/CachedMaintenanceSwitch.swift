@@ -24,14 +24,25 @@ public final class CachedMaintenanceSwitch: MaintenanceSwitch {
 
     public func remainingTime() async throws -> Duration? {
         let now = ContinuousClock.now
-        if let cached = reading.withLock({ $0 }), now - cached.readAt < maximumAge {
-            guard let remaining = cached.remainingTime else { return nil }
-            let left = remaining - (now - cached.readAt)
-            return left > .zero ? left : nil
+        if let state = stateWithoutWaiting(now: now) {
+            guard case .on(let remaining) = state else { return nil }
+            return remaining
         }
         let remaining = try await wrapped.remainingTime()
         reading.withLock { $0 = Reading(remainingTime: remaining, readAt: now) }
         return remaining
+    }
+
+    /// Returns the state from a reading younger than `maximumAge`, or nil.
+    public func stateWithoutWaiting() -> MaintenanceState? {
+        stateWithoutWaiting(now: .now)
+    }
+
+    private func stateWithoutWaiting(now: ContinuousClock.Instant) -> MaintenanceState? {
+        guard let cached = reading.withLock({ $0 }), now - cached.readAt < maximumAge else { return nil }
+        guard let remaining = cached.remainingTime else { return .off }
+        let left = remaining - (now - cached.readAt)
+        return left > .zero ? .on(remaining: left) : .off
     }
 
     public func enable(for duration: Duration) async throws {

@@ -24,12 +24,16 @@ final class ExpiringFlags<Key: Hashable & Sendable>: Sendable {
     /// `read` and keeps what it returns.
     func value(for key: Key, read: () async throws -> Bool) async throws -> Bool {
         let now = ContinuousClock.now
-        if let reading = readings.withLock({ $0[key] }), now - reading.readAt < maximumAge {
-            return reading.value
-        }
+        if let kept = keptValue(for: key, now: now) { return kept }
         let value = try await read()
         store(value, for: key, at: now)
         return value
+    }
+
+    /// Returns the kept result for `key` while it is younger than `maximumAge`, or nil.
+    func keptValue(for key: Key, now: ContinuousClock.Instant = .now) -> Bool? {
+        guard let reading = readings.withLock({ $0[key] }), now - reading.readAt < maximumAge else { return nil }
+        return reading.value
     }
 
     /// Keeps `value` for `key` as read at `now`.

@@ -93,4 +93,114 @@ struct PostgresLogRowVersionTests {
             #expect(results["job \(firstLogID.rawValue)"] == .some(nil))
         }
     }
+
+    /// Reads a version through the completion handler, as the HTTP server's kept-body path does.
+    private static func readWithCompletion(_ store: PostgresPartStore, _ lookup: LogFetcher.Lookup) async throws
+        -> LogRowVersion?
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            store.readLogRowVersion(lookup) { result in continuation.resume(with: result) }
+        }
+    }
+
+    @Test("completion read sees a change from another connection")
+    func completionReadSeesChange() async throws {
+        try await withDatabase(.full) { database in
+            let client = database.makeClient(applicationName: "travis-logs-version-completion")
+            defer { Task { await client.close() } }
+            let store = PostgresPartStore(client: client)
+            let logID = try await store.findOrCreateLog(jobID: JobID(8), at: Self.now)
+
+            let first = try #require(try await Self.readWithCompletion(store, .jobID(JobID(8))))
+            #expect(first.logID == logID)
+            #expect(try await Self.readWithCompletion(store, .id(logID)) == first)
+            #expect(try await Self.readWithCompletion(store, .jobID(JobID(404))) == nil)
+
+            _ = try await database.execute("UPDATE logs SET content = 'elsewhere' WHERE id = \(logID.rawValue)")
+            let changed = try #require(try await Self.readWithCompletion(store, .jobID(JobID(8))))
+            #expect(changed != first)
+            #expect(try await store.logRowVersion(jobID: JobID(8)) == changed)
+        }
+    }
+
+    @Test("concurrent completion reads each get their row")
+    func concurrentCompletionReads() async throws {
+        try await withDatabase(.full) { database in
+            let client = database.makeClient(applicationName: "travis-logs-version-completions")
+            defer { Task { await client.close() } }
+            let store = PostgresPartStore(client: client)
+            var logIDs: [Int64: LogID] = [:]
+            for jobID in Int64(2001)...2010 {
+                logIDs[jobID] = try await store.findOrCreateLog(jobID: JobID(jobID), at: Self.now)
+            }
+
+            let results = try await withThrowingTaskGroup(of: (Int64, LogID?).self) { group in
+                for round in 0..<5 {
+                    for jobID in Int64(2001)...2012 {
+                        group.addTask {
+                            if round > 0 { try await Task.sleep(for: .milliseconds(round)) }
+                            return (jobID, try await Self.readWithCompletion(store, .jobID(JobID(jobID)))?.logID)
+                        }
+                    }
+                }
+                var results: [(Int64, LogID?)] = []
+                for try await result in group { results.append(result) }
+                return results
+            }
+
+            #expect(results.count == 60)
+            for (jobID, logID) in results {
+                #expect(logID == logIDs[jobID], "job \(jobID)")
+            }
+        }
+    }
+
+    @Test("completion read reports a closed pool")
+    func completionReadAfterClose() async throws {
+        try await withDatabase(.full) { database in
+            let client = database.makeClient(applicationName: "travis-logs-version-closed")
+            let store = PostgresPartStore(client: client)
+            await client.close()
+            await #expect(throws: PostgresError.self) {
+                try await Self.readWithCompletion(store, .jobID(JobID(1)))
+            }
+        }
+    }
+
+    @Test("busy version reads leave the pool to others")
+    func busyReadsShareThePool() async throws {
+        try await withDatabase(.full) { database in
+            let client = database.makeClient(
+                applicationName: "travis-logs-version-sharing", maximumConnections: 1,
+                connectionWaitTimeout: .seconds(1))
+            defer { Task { await client.close() } }
+            let store = PostgresPartStore(client: client)
+            let logID = try await store.findOrCreateLog(jobID: JobID(9), at: Self.now)
+
+            // Eight readers, each reading again as soon as it has a version, keep the reader's
+            // only connection busy for 3 seconds.
+            let reads = Task {
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 1...8 {
+                        group.addTask {
+                            var count = 0
+                            let end = ContinuousClock.now + .seconds(3)
+                            while ContinuousClock.now < end {
+                                _ = try await Self.readWithCompletion(store, .id(logID))
+                                count += 1
+                            }
+                            return count
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            for _ in 1...3 {
+                #expect(try await store.logID(forJobID: JobID(9)) == logID)
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            #expect(try await reads.value > 10)
+        }
+    }
 }

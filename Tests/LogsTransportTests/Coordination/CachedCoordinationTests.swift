@@ -85,6 +85,28 @@ struct CachedCoordinationTests {
         #expect(counting.reads.load(ordering: .relaxed) == 2)
     }
 
+    @Test("switch state without waiting from a fresh reading")
+    func switchStateWithoutWaiting() async throws {
+        let counting = CountingSwitch()
+        let cached = CachedMaintenanceSwitch(counting, maximumAge: .milliseconds(100))
+        #expect(cached.stateWithoutWaiting() == nil)
+        #expect(try await cached.remainingTime() == nil)
+        #expect(cached.stateWithoutWaiting() == .off)
+
+        try await cached.enable(for: .seconds(30))
+        #expect(cached.stateWithoutWaiting() == nil)
+        _ = try await cached.remainingTime()
+        guard case .on(let remaining) = cached.stateWithoutWaiting() else {
+            Issue.record("the switch was enabled, but the kept reading is not on")
+            return
+        }
+        #expect(remaining > .seconds(25))
+
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(cached.stateWithoutWaiting() == nil)
+        #expect(counting.reads.load(ordering: .relaxed) == 2)
+    }
+
     @Test("ignored ids cached per id")
     func ignoredIDsCachedPerID() async throws {
         let counting = CountingIgnoredIDs()
@@ -106,6 +128,22 @@ struct CachedCoordinationTests {
         await counting.wrapped.ignore(logID: LogID(9))
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await cached.isIgnored(logID: LogID(9)))
+    }
+
+    @Test("ignored ids without waiting from kept results")
+    func ignoredIDsWithoutWaiting() async throws {
+        let counting = CountingIgnoredIDs()
+        await counting.wrapped.ignore(jobID: JobID(7))
+        let cached = CachedIgnoredIDs(counting, maximumAge: .milliseconds(100))
+        #expect(cached.isIgnoredWithoutWaiting(jobID: JobID(7)) == nil)
+        _ = try await cached.isIgnored(jobID: JobID(7))
+        _ = try await cached.isIgnored(logID: LogID(7))
+        #expect(cached.isIgnoredWithoutWaiting(jobID: JobID(7)) == true)
+        #expect(cached.isIgnoredWithoutWaiting(logID: LogID(7)) == false)
+        #expect(cached.isIgnoredWithoutWaiting(jobID: JobID(8)) == nil)
+
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(cached.isIgnoredWithoutWaiting(jobID: JobID(7)) == nil)
     }
 
     @Test("ignored ids cache bounded by capacity")
