@@ -29,27 +29,30 @@ extension AMQPConnection {
     ///   `.channelClosed`, `.connectionClosed` or `.io`. Deliveries read before the error are
     ///   dropped unacknowledged, so the broker delivers them again.
     public func nextDeliveries(limit: Int, timeout: Duration) throws -> [AMQPDelivery] {
-        try nextDeliveries(limit: limit, timeout: timeout) { $0.copy() }
+        try nextDeliveries(limit: limit, timeout: timeout, into: []) { $0.append($1.copy()) }
     }
 
-    /// Reads deliveries as `nextDeliveries(limit:timeout:)` does, but passes each to `transform`
-    /// while its body is still in rabbitmq-c's buffer and returns what `transform` returns.
+    /// Reads deliveries as `nextDeliveries(limit:timeout:)` does, but passes each to `add` while
+    /// its body is still in rabbitmq-c's buffer, and returns `accumulator` as `add` left it.
     ///
-    /// This spares a copy of each body and its exchange and routing key when the caller needs only
-    /// what it reads from the body. `transform` runs on the connection's thread.
-    func nextDeliveries<Result: Sendable>(
-        limit: Int, timeout: Duration, _ transform: @Sendable (AMQPDeliveryView) -> Result
-    ) throws -> [Result] {
+    /// This spares a copy of each body and of its exchange and routing key when the caller needs
+    /// only what it reads from the body. `add` runs on the connection's thread.
+    func nextDeliveries<Accumulator: Sendable>(
+        limit: Int, timeout: Duration, into accumulator: Accumulator,
+        _ add: @Sendable (inout Accumulator, AMQPDeliveryView) -> Void
+    ) throws -> Accumulator {
         let (state, _) = try openChannelState()
-        var results: [Result] = []
+        var accumulator = accumulator
+        var count = 0
         var wait = Self.timeval(timeout)
-        while results.count < limit {
+        while count < limit {
             amqp_maybe_release_buffers(state)
             var envelope = amqp_envelope_t()
             let reply = amqp_consume_message(state, &envelope, &wait, 0)
             if reply.reply_type == AMQP_RESPONSE_NORMAL {
-                results.append(withUnsafePointer(to: &envelope) { transform(AMQPDeliveryView(envelope: $0)) })
+                withUnsafePointer(to: &envelope) { add(&accumulator, AMQPDeliveryView(envelope: $0)) }
                 amqp_destroy_envelope(&envelope)
+                count += 1
                 // Only what is already buffered or on the socket is taken after the first delivery.
                 wait = Self.timeval(.zero)
                 continue
@@ -63,7 +66,7 @@ extension AMQPConnection {
             }
             try check(reply, operation: "basic.consume")
         }
-        return results
+        return accumulator
     }
 
     /// Acknowledges one delivery, or with `multiple` every unacknowledged delivery up to and

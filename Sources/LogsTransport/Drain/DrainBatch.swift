@@ -16,14 +16,14 @@ struct DrainBatch {
     var isEmpty: Bool { parts.isEmpty }
     var count: Int { parts.count }
 
-    /// Writes the part into the batch and returns the range of its JSON in `parts.bytes`.
-    @discardableResult
-    mutating func append(_ part: RawLogPart, deliveryTag: UInt64, at now: ContinuousClock.Instant) -> Range<Int> {
+    /// Appends the JSON of one part that `source` holds at `range`.
+    mutating func append(
+        from source: PartListJSON, at range: Range<Int>, deliveryTag: UInt64, at now: ContinuousClock.Instant
+    ) {
         if parts.isEmpty { startedAt = now }
-        let range = parts.append(part)
+        parts.append(from: source, at: range)
         lastAppendedAt = now
         highestDeliveryTag = max(highestDeliveryTag, deliveryTag)
-        return range
     }
 
     /// Whether the batch has waited `interval` since its first part.

@@ -109,9 +109,10 @@ final class DrainConsumer: Sendable {
             let now = ContinuousClock.now
             let remaining = batch.remainingTime(of: settings.batchInterval, idleTime: settings.batchIdleTime, now: now)
             let wait = min(settings.pollInterval, remaining ?? .seconds(3600))
-            let deliveries = try await connection.nextDeliveries(
-                limit: settings.prefetch, timeout: wait, DrainDelivery.read)
-            try await receive(deliveries, into: &batch, on: connection, pushFailures: &pushFailures)
+            let chunk = try await connection.nextDeliveries(limit: settings.prefetch, timeout: wait, into: DrainChunk()) {
+                $0.add($1)
+            }
+            try await receive(chunk, into: &batch, on: connection, pushFailures: &pushFailures)
             let checked = ContinuousClock.now
             if batch.isDue(after: settings.batchInterval, now: checked)
                 || batch.isIdle(for: settings.batchIdleTime, now: checked)
@@ -123,29 +124,33 @@ final class DrainConsumer: Sendable {
     }
 
     private func receive(
-        _ deliveries: [DrainDelivery], into batch: inout DrainBatch, on connection: AMQPConnection,
-        pushFailures: inout Int
+        _ chunk: DrainChunk, into batch: inout DrainBatch, on connection: AMQPConnection, pushFailures: inout Int
     ) async throws {
-        guard !deliveries.isEmpty else { return }
-        state.withLock { $0.receivedSinceProgress += deliveries.count }
+        let deliveryCount = chunk.deliveryCount
+        guard deliveryCount > 0 else { return }
+        state.withLock { $0.receivedSinceProgress += deliveryCount }
         metrics.counter("travis_logs_drain_messages_received_total", help: "Messages the drain received.")
-            .increment(by: deliveries.count)
+            .increment(by: deliveryCount)
         // The deliveries of one call arrived together, so they share one arrival time.
         let now = ContinuousClock.now
         var forwarded = PartListJSON()
-        for delivery in deliveries {
-            switch delivery {
-            case .part(let part, let deliveryTag):
-                // Both jobs carry the part base64-encoded, as the original service writes them. The
-                // part's JSON is written once, into the batch, and copied into the forwarding job.
-                let written = batch.append(part, deliveryTag: deliveryTag, at: now)
-                forwarded.append(from: batch.parts, at: written)
-                if batch.count >= settings.batchSize {
-                    try await flush(&batch, forwarding: &forwarded, on: connection, failures: &pushFailures)
-                }
-            case .rejected(let delivery, let rejection):
-                try await deadLetter(delivery, rejection: rejection, on: connection)
+        var rejected = chunk.rejected[...]
+        for (position, part) in chunk.partTags.enumerated() {
+            // Rejected messages are handled in delivery order, before any later tag is acknowledged.
+            while let next = rejected.first, next.position == position {
+                rejected.removeFirst()
+                try await deadLetter(next.delivery, rejection: next.rejection, on: connection)
             }
+            // Both jobs carry the part base64-encoded, as the original service writes them. The
+            // part's JSON was written once, and the same bytes go into both jobs.
+            batch.append(from: chunk.parts, at: part.range, deliveryTag: part.deliveryTag, at: now)
+            forwarded.append(from: chunk.parts, at: part.range)
+            if batch.count >= settings.batchSize {
+                try await flush(&batch, forwarding: &forwarded, on: connection, failures: &pushFailures)
+            }
+        }
+        for next in rejected {
+            try await deadLetter(next.delivery, rejection: next.rejection, on: connection)
         }
         try await forward(&forwarded)
     }

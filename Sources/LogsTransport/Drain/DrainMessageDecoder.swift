@@ -56,18 +56,3 @@ enum DrainMessageDecoder {
         MessageJSONParser.parse(data) ?? (try? JSONValue(parsing: data))
     }
 }
-
-/// A delivery as the drain reads it: its part, or for a message that can never become a part the
-/// delivery copied for the dead queue.
-enum DrainDelivery: Sendable {
-    case part(RawLogPart, deliveryTag: UInt64)
-    case rejected(AMQPDelivery, DrainRejection)
-
-    /// Decodes the delivery while its body is in rabbitmq-c's buffer.
-    static func read(_ delivery: AMQPDeliveryView) -> DrainDelivery {
-        switch DrainMessageDecoder.decode(delivery.body) {
-        case .success(let part): return .part(part, deliveryTag: delivery.deliveryTag)
-        case .failure(let rejection): return .rejected(delivery.copy(), rejection)
-        }
-    }
-}

@@ -32,15 +32,17 @@ extension MessageJSONParser {
         guard current != UInt8(ascii: "}") else { return nil }
         while true {
             skipWhitespace()
-            guard current == UInt8(ascii: "\""), let key = string() else { return nil }
+            guard current == UInt8(ascii: "\""), let key = partKey() else { return nil }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { return nil }
             index += 1
             guard let member = value(depth: 1) else { return nil }
-            if !fields.set(key, to: member) {
+            if let other = key.other {
                 // A duplicate key makes `parse(_:)` fail, so the message goes to the full decoder.
-                guard !otherKeys.contains(key) else { return nil }
-                otherKeys.append(key)
+                guard !otherKeys.contains(other) else { return nil }
+                otherKeys.append(other)
+            } else {
+                fields.set(key.member, to: member)
             }
             skipWhitespace()
             switch current {
@@ -53,6 +55,30 @@ extension MessageJSONParser {
                 return nil
             }
         }
+    }
+}
+
+extension MessageJSONParser {
+    /// Reads an object key, starting at its opening quote: the bit of a part's member, or for any
+    /// other key its text. Returns nil for an invalid key.
+    ///
+    /// A key without escapes is compared in the message's bytes, without making a string.
+    fileprivate mutating func partKey() -> (member: UInt8, other: String?)? {
+        let quote = index
+        index += 1
+        let start = index
+        _ = skipPlainStringBytes()
+        if current == UInt8(ascii: "\"") {
+            let member = PartFields.member(named: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+            if member != 0 {
+                index += 1
+                return (member, nil)
+            }
+        }
+        index = quote
+        guard var key = string() else { return nil }
+        let member = key.withUTF8 { PartFields.member(named: UnsafeRawBufferPointer($0)) }
+        return member != 0 ? (member, nil) : (0, key)
     }
 }
 
@@ -71,24 +97,29 @@ private struct PartFields {
     /// The keys above already read, one bit each.
     private var seen: UInt8 = 0
 
-    /// Stores a member under its key and returns true, or returns false for a key that is not a
-    /// part's.
-    mutating func set(_ key: String, to value: JSONValue) -> Bool {
-        let bit: UInt8
-        switch key {
-        case "id": bit = 1
-        case "number": bit = 2
-        case "log": bit = 4
-        case "encoding": bit = 8
-        case "final": bit = 16
-        case "uuid": bit = 32
-        case "meta": bit = 64
-        case "queued_at": bit = 128
-        default: return false
+    /// Returns the bit of the member named by the UTF-8 `name`, or 0 when a part has no such member.
+    static func member(named name: UnsafeRawBufferPointer) -> UInt8 {
+        func matches(_ expected: StaticString) -> Bool {
+            name.count == expected.utf8CodeUnitCount
+                && memcmp(name.baseAddress!, expected.utf8Start, name.count) == 0
         }
-        if seen & bit != 0 { hasDuplicate = true }
-        seen |= bit
-        switch bit {
+        switch name.count {
+        case 2: return matches("id") ? 1 : 0
+        case 3: return matches("log") ? 4 : 0
+        case 4: return matches("uuid") ? 32 : matches("meta") ? 64 : 0
+        case 5: return matches("final") ? 16 : 0
+        case 6: return matches("number") ? 2 : 0
+        case 8: return matches("encoding") ? 8 : 0
+        case 9: return matches("queued_at") ? 128 : 0
+        default: return 0
+        }
+    }
+
+    /// Stores a member under the bit that `member(named:)` returned for its key.
+    mutating func set(_ member: UInt8, to value: JSONValue) {
+        if seen & member != 0 { hasDuplicate = true }
+        seen |= member
+        switch member {
         case 1: id = value
         case 2: number = value
         case 4: log = value
@@ -98,7 +129,6 @@ private struct PartFields {
         case 64: meta = value
         default: queuedAt = value
         }
-        return true
     }
 
     /// Returns the part `RawLogPart(json:)` makes of these members, or nil where it would throw.

@@ -144,16 +144,11 @@ struct MessageJSONParser {
         index += 1
         let start = index
         // The bits of every byte ORed together, so that a value below 0x80 means ASCII only.
-        var allBits: UInt8 = 0
-        // Strings without escapes, the common case, are validated and copied in one step.
-        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
-            guard byte >= 0x20 else { return nil }
-            allBits |= byte
-            index += 1
-        }
-        guard let byte = current else { return nil }
+        var allBits = skipPlainStringBytes()
+        guard let byte = current, byte >= 0x20 else { return nil }
         if byte == UInt8(ascii: "\"") {
-            // Validated straight from the message's bytes, without an intermediate array.
+            // Strings without escapes, the common case, are validated and copied in one step,
+            // straight from the message's bytes.
             let text = Self.validatedString(
                 UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[start..<index]),
                 isASCII: allBits < 0x80)
@@ -166,6 +161,22 @@ struct MessageJSONParser {
         guard appendEscapedRest(to: &utf8, allBits: &allBits) else { return nil }
         index += 1
         return utf8.withUnsafeBufferPointer { Self.validatedString($0, isASCII: allBits < 0x80) }
+    }
+
+    /// Advances past the bytes that a JSON string may hold unescaped, up to a quote, a backslash,
+    /// a control character or the end, and returns those bytes ORed together.
+    mutating func skipPlainStringBytes() -> UInt8 {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        var position = index
+        var allBits: UInt8 = 0
+        while position < bytes.count {
+            let byte = base[position]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+            allBits |= byte
+            position += 1
+        }
+        index = position
+        return allBits
     }
 
     /// Returns the bytes as a string, or nil when they are not valid UTF-8.
@@ -188,10 +199,7 @@ struct MessageJSONParser {
             guard byte == UInt8(ascii: "\\") else {
                 // Copies the run up to the next quote, backslash or control character at once.
                 let runStart = index
-                while let next = current, next >= 0x20, next != UInt8(ascii: "\""), next != UInt8(ascii: "\\") {
-                    allBits |= next
-                    index += 1
-                }
+                allBits |= skipPlainStringBytes()
                 let run = bytes.assumingMemoryBound(to: UInt8.self)[runStart..<index]
                 utf8.append(contentsOf: UnsafeBufferPointer(rebasing: run))
                 continue

@@ -41,7 +41,9 @@ struct DrainSettingsTests {
 @Suite("Drain batch timing")
 struct DrainBatchTimingTests {
     private func append(_ tag: UInt64, to batch: inout DrainBatch, at now: ContinuousClock.Instant) {
-        batch.append(RawLogPart(jobID: JobID(1), log: "x", number: .number(Int(tag))), deliveryTag: tag, at: now)
+        var written = PartListJSON()
+        let range = written.append(RawLogPart(jobID: JobID(1), log: "x", number: .number(Int(tag))))
+        batch.append(from: written, at: range, deliveryTag: tag, at: now)
     }
 
     @Test("a batch is idle once no part arrived for the idle time")
