@@ -133,7 +133,7 @@ final class DrainConsumer: Sendable {
             .increment(by: deliveryCount)
         // The deliveries of one call arrived together, so they share one arrival time.
         let now = ContinuousClock.now
-        var forwarded = PartListJSON()
+        var forwarded = PartListJSON(reservingCapacity: chunk.parts.bytes.count)
         var rejected = chunk.rejected[...]
         for (position, part) in chunk.partTags.enumerated() {
             // Rejected messages are handled in delivery order, before any later tag is acknowledged.

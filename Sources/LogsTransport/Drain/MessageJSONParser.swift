@@ -155,9 +155,10 @@ struct MessageJSONParser {
             index += 1
             return text
         }
-        var utf8 = Array(bytes[start..<index])
-        // The rest of the message bounds the string, so the array grows at most once.
+        // The rest of the message bounds the string, so the array never grows.
+        var utf8: [UInt8] = []
         utf8.reserveCapacity(bytes.count - start)
+        utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[start..<index]))
         guard appendEscapedRest(to: &utf8, allBits: &allBits) else { return nil }
         index += 1
         return utf8.withUnsafeBufferPointer { Self.validatedString($0, isASCII: allBits < 0x80) }

@@ -6,8 +6,13 @@ import LogsCore
 /// The drain writes each part here once and copies the same bytes into the other job, instead of
 /// writing the part twice.
 struct PartListJSON {
-    private var writer = JSONValueWriter(reservingCapacity: 0)
+    private var writer: JSONValueWriter
     private(set) var count = 0
+
+    /// Creates an empty list with room for `capacity` bytes, so that it grows less often.
+    init(reservingCapacity capacity: Int = 0) {
+        writer = JSONValueWriter(reservingCapacity: capacity)
+    }
 
     var isEmpty: Bool { count == 0 }
     /// The parts' JSON objects, separated by commas, without the enclosing brackets.

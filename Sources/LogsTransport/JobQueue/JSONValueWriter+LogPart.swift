@@ -8,11 +8,11 @@ extension JSONValueWriter {
     /// The members appear in the order `writeObject` sorts them into: `encoding`, `final`, `id`,
     /// `log`, `meta`, `number`, `queued_at`, `uuid`.
     mutating func writeBase64LogPart(_ part: RawLogPart) {
-        append(#"{"encoding":"base64","final":"#)
-        append(part.isFinal ? "true" : "false")
-        append(#","id":"#)
+        appendLiteral(#"{"encoding":"base64","final":"#)
+        appendLiteral(part.isFinal ? "true" : "false")
+        appendLiteral(#","id":"#)
         writeInteger(part.jobID.rawValue)
-        append(#","log":"#)
+        appendLiteral(#","log":"#)
         if part.encoding == "base64" {
             writeString(part.log)
         } else {
@@ -22,23 +22,28 @@ extension JSONValueWriter {
             bytes.append(UInt8(ascii: "\""))
         }
         if let meta = part.meta {
-            append(#","meta":"#)
+            appendLiteral(#","meta":"#)
             write(meta)
         }
-        append(#","number":"#)
+        appendLiteral(#","number":"#)
         switch part.number {
         case .number(let number): writeInteger(Int64(number))
-        case .last: append(#""last""#)
+        case .last: appendLiteral(#""last""#)
         }
         if let queuedAt = part.queuedAt {
-            append(#","queued_at":"#)
+            appendLiteral(#","queued_at":"#)
             writeString(queuedAt)
         }
         if let uuid = part.uuid {
-            append(#","uuid":"#)
+            appendLiteral(#","uuid":"#)
             writeString(uuid)
         }
         bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends the UTF-8 of a literal without going through `String`.
+    mutating func appendLiteral(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Writes the decimal digits of `number`, the same text as `String(number)`.
