@@ -4,7 +4,7 @@ import LogsCore
 /// as JSON, so that the parts cross to the consumer as bytes.
 struct DrainChunk: Sendable {
     struct Part: Sendable {
-        /// Where the part's JSON is in `parts.bytes`.
+        /// The range of the part's JSON in `parts.bytes`.
         var range: Range<Int>
         var deliveryTag: UInt64
     }
@@ -17,8 +17,8 @@ struct DrainChunk: Sendable {
         var rejection: DrainRejection
     }
 
-    /// The parts' JSON, in delivery order. The room reserved holds about 25 parts of the usual
-    /// size, a guess that only sets how often the list grows.
+    /// The parts' JSON, in delivery order. The 4 KiB reserved hold about 25 parts of 160 bytes,
+    /// and only set how often the list grows.
     private(set) var parts = PartListJSON(reservingCapacity: 4_096)
     private(set) var partTags: [Part] = []
     private(set) var rejected: [Rejected] = []

@@ -109,8 +109,10 @@ final class DrainConsumer: Sendable {
             let now = ContinuousClock.now
             let remaining = batch.remainingTime(of: settings.batchInterval, idleTime: settings.batchIdleTime, now: now)
             let wait = min(settings.pollInterval, remaining ?? .seconds(3600))
-            let chunk = try await connection.nextDeliveries(limit: settings.prefetch, timeout: wait, into: DrainChunk()) {
-                $0.add($1)
+            let chunk = try await connection.nextDeliveries(
+                limit: settings.prefetch, timeout: wait, into: DrainChunk()
+            ) { chunk, delivery in
+                chunk.add(delivery)
             }
             try await receive(chunk, into: &batch, on: connection, pushFailures: &pushFailures)
             let checked = ContinuousClock.now

@@ -94,7 +94,7 @@ private struct PartFields {
     var queuedAt: JSONValue?
     /// Whether a key above came twice, which makes `parse(_:)` fail.
     private(set) var hasDuplicate = false
-    /// The keys above already read, one bit each.
+    /// The members above already read, one bit each.
     private var seen: UInt8 = 0
 
     /// Returns the bit of the member named by the UTF-8 `name`, or 0 when a part has no such member.
@@ -161,13 +161,13 @@ private struct PartFields {
         return value == Int64(PartNumber.lastValue) ? .last : .number(Int(value))
     }
 
-    /// A job id from 1 to 2147483647, as `RawLogPart(json:)` accepts it.
+    /// Returns a job id from 1 to 2147483647, as `RawLogPart(json:)` accepts it.
     private static func positiveInteger(_ value: JSONValue) -> Int64? {
         guard let number = nonNegativeInteger(value), number > 0, number <= Int64(Int32.max) else { return nil }
         return number
     }
 
-    /// An integer, or a string of ASCII digits, that is not negative.
+    /// Returns the value of an integer, or of a string of ASCII digits, that is not negative.
     private static func nonNegativeInteger(_ value: JSONValue) -> Int64? {
         switch value {
         case .integer(let number):
