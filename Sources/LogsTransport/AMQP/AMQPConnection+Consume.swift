@@ -29,16 +29,30 @@ extension AMQPConnection {
     ///   `.channelClosed`, `.connectionClosed` or `.io`. Deliveries read before the error are
     ///   dropped unacknowledged, so the broker delivers them again.
     public func nextDeliveries(limit: Int, timeout: Duration) throws -> [AMQPDelivery] {
+        try nextDeliveries(limit: limit, timeout: timeout, into: []) { $0.append($1.copy()) }
+    }
+
+    /// Reads deliveries as `nextDeliveries(limit:timeout:)` does, but passes each to `add` while
+    /// its body is still in rabbitmq-c's buffer, and returns `accumulator` as `add` left it.
+    ///
+    /// This spares a copy of each body and of its exchange and routing key when the caller needs
+    /// only what it reads from the body. `add` runs on the connection's thread.
+    func nextDeliveries<Accumulator: Sendable>(
+        limit: Int, timeout: Duration, into accumulator: Accumulator,
+        _ add: @Sendable (inout Accumulator, AMQPDeliveryView) -> Void
+    ) throws -> Accumulator {
         let (state, _) = try openChannelState()
-        var deliveries: [AMQPDelivery] = []
+        var accumulator = accumulator
+        var count = 0
         var wait = Self.timeval(timeout)
-        while deliveries.count < limit {
+        while count < limit {
             amqp_maybe_release_buffers(state)
             var envelope = amqp_envelope_t()
             let reply = amqp_consume_message(state, &envelope, &wait, 0)
             if reply.reply_type == AMQP_RESPONSE_NORMAL {
-                deliveries.append(Self.delivery(from: envelope))
+                withUnsafePointer(to: &envelope) { add(&accumulator, AMQPDeliveryView(envelope: $0)) }
                 amqp_destroy_envelope(&envelope)
+                count += 1
                 // Only what is already buffered or on the socket is taken after the first delivery.
                 wait = Self.timeval(.zero)
                 continue
@@ -52,7 +66,7 @@ extension AMQPConnection {
             }
             try check(reply, operation: "basic.consume")
         }
-        return deliveries
+        return accumulator
     }
 
     /// Acknowledges one delivery, or with `multiple` every unacknowledged delivery up to and
@@ -124,19 +138,29 @@ extension AMQPConnection {
             return
         }
     }
+}
 
-    private static func delivery(from envelope: amqp_envelope_t) -> AMQPDelivery {
+/// A delivery still in rabbitmq-c's buffers, valid only during the call it is passed to.
+struct AMQPDeliveryView {
+    fileprivate let envelope: UnsafePointer<amqp_envelope_t>
+
+    var deliveryTag: UInt64 { envelope.pointee.delivery_tag }
+
+    /// The message body, which must not be used after the call returns.
+    var body: UnsafeRawBufferPointer {
+        let body = envelope.pointee.message.body
+        guard let pointer = body.bytes, body.len > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: pointer, count: body.len)
+    }
+
+    /// Returns the delivery copied out of rabbitmq-c's buffers.
+    func copy() -> AMQPDelivery {
+        let envelope = envelope.pointee
         let message = envelope.message
-        let body: Data
-        if let pointer = message.body.bytes, message.body.len > 0 {
-            body = Data(bytes: pointer, count: message.body.len)
-        } else {
-            body = Data()
-        }
         let hasContentType = message.properties._flags & amqp_flags_t(AMQP_BASIC_CONTENT_TYPE_FLAG) != 0
         return AMQPDelivery(
             deliveryTag: envelope.delivery_tag, isRedelivered: envelope.redelivered != 0,
-            exchange: text(envelope.exchange), routingKey: text(envelope.routing_key), body: body,
-            contentType: hasContentType ? text(message.properties.content_type) : nil)
+            exchange: AMQPConnection.text(envelope.exchange), routingKey: AMQPConnection.text(envelope.routing_key),
+            body: Data(body), contentType: hasContentType ? AMQPConnection.text(message.properties.content_type) : nil)
     }
 }

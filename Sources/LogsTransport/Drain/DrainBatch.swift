@@ -1,16 +1,12 @@
 import LogsCore
 
-/// The parts a consumer keeps until they are stored, and the highest delivery tag among them.
+/// The parts a consumer keeps until they are stored, written as JSON, and the highest delivery tag
+/// among them.
 ///
 /// Deliveries are added in tag order, so one multiple acknowledgement of `highestDeliveryTag`
 /// covers every message of the batch.
 struct DrainBatch {
-    struct Entry {
-        var part: RawLogPart
-        var deliveryTag: UInt64
-    }
-
-    private(set) var parts: [Entry] = []
+    private(set) var parts = PartListJSON()
     private(set) var highestDeliveryTag: UInt64 = 0
     /// When the first part arrived, which sets the time the batch is due.
     private(set) var startedAt: ContinuousClock.Instant?
@@ -20,11 +16,14 @@ struct DrainBatch {
     var isEmpty: Bool { parts.isEmpty }
     var count: Int { parts.count }
 
-    mutating func append(_ entry: Entry, at now: ContinuousClock.Instant) {
+    /// Appends the JSON of one part that `source` holds at `range`.
+    mutating func append(
+        from source: PartListJSON, at range: Range<Int>, deliveryTag: UInt64, at now: ContinuousClock.Instant
+    ) {
         if parts.isEmpty { startedAt = now }
-        parts.append(entry)
+        parts.append(from: source, at: range)
         lastAppendedAt = now
-        highestDeliveryTag = max(highestDeliveryTag, entry.deliveryTag)
+        highestDeliveryTag = max(highestDeliveryTag, deliveryTag)
     }
 
     /// Whether the batch has waited `interval` since its first part.
@@ -51,7 +50,7 @@ struct DrainBatch {
     }
 
     mutating func removeAll() {
-        parts.removeAll(keepingCapacity: true)
+        parts.removeAll()
         highestDeliveryTag = 0
         startedAt = nil
         lastAppendedAt = nil

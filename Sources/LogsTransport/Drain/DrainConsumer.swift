@@ -28,6 +28,8 @@ final class DrainConsumer: Sendable {
     let number: Int
     private let endpoint: AMQPEndpoint
     private let queue: any JobQueue
+    /// `queue` when it stores jobs written as JSON unchanged, so the drain writes each part once.
+    private let serializedQueue: (any SerializedJobQueue)?
     private let settings: DrainSettings
     private let clock: any LogsClock
     private let logger: Logger
@@ -43,6 +45,7 @@ final class DrainConsumer: Sendable {
         self.number = number
         self.endpoint = endpoint
         self.queue = queue
+        serializedQueue = queue as? any SerializedJobQueue
         self.settings = settings
         self.clock = clock
         self.logger = logger
@@ -106,8 +109,12 @@ final class DrainConsumer: Sendable {
             let now = ContinuousClock.now
             let remaining = batch.remainingTime(of: settings.batchInterval, idleTime: settings.batchIdleTime, now: now)
             let wait = min(settings.pollInterval, remaining ?? .seconds(3600))
-            let deliveries = try await connection.nextDeliveries(limit: settings.prefetch, timeout: wait)
-            try await receive(deliveries, into: &batch, on: connection, pushFailures: &pushFailures)
+            let chunk = try await connection.nextDeliveries(
+                limit: settings.prefetch, timeout: wait, into: DrainChunk()
+            ) { chunk, delivery in
+                chunk.add(delivery)
+            }
+            try await receive(chunk, into: &batch, on: connection, pushFailures: &pushFailures)
             let checked = ContinuousClock.now
             if batch.isDue(after: settings.batchInterval, now: checked)
                 || batch.isIdle(for: settings.batchIdleTime, now: checked)
@@ -119,27 +126,33 @@ final class DrainConsumer: Sendable {
     }
 
     private func receive(
-        _ deliveries: [AMQPDelivery], into batch: inout DrainBatch, on connection: AMQPConnection,
-        pushFailures: inout Int
+        _ chunk: DrainChunk, into batch: inout DrainBatch, on connection: AMQPConnection, pushFailures: inout Int
     ) async throws {
-        guard !deliveries.isEmpty else { return }
-        state.withLock { $0.receivedSinceProgress += deliveries.count }
+        let deliveryCount = chunk.deliveryCount
+        guard deliveryCount > 0 else { return }
+        state.withLock { $0.receivedSinceProgress += deliveryCount }
         metrics.counter("travis_logs_drain_messages_received_total", help: "Messages the drain received.")
-            .increment(by: deliveries.count)
-        var forwarded: [RawLogPart] = []
-        for delivery in deliveries {
-            switch DrainMessageDecoder.decode(delivery.body) {
-            case .success(let part):
-                // Both jobs carry the part base64-encoded, as the original service writes them.
-                let encoded = part.base64Encoded()
-                forwarded.append(encoded)
-                batch.append(DrainBatch.Entry(part: encoded, deliveryTag: delivery.deliveryTag), at: .now)
-                if batch.count >= settings.batchSize {
-                    try await flush(&batch, forwarding: &forwarded, on: connection, failures: &pushFailures)
-                }
-            case .failure(let rejection):
-                try await deadLetter(delivery, rejection: rejection, on: connection)
+            .increment(by: deliveryCount)
+        // The deliveries of one call arrived together, so they share one arrival time.
+        let now = ContinuousClock.now
+        var forwarded = PartListJSON(reservingCapacity: chunk.parts.bytes.count)
+        var rejected = chunk.rejected[...]
+        for (position, part) in chunk.partTags.enumerated() {
+            // Rejected messages are handled in delivery order, before any later tag is acknowledged.
+            while let next = rejected.first, next.position == position {
+                rejected.removeFirst()
+                try await deadLetter(next.delivery, rejection: next.rejection, on: connection)
             }
+            // Both jobs carry the part base64-encoded, as the original service writes them. The
+            // part's JSON was written once, and the same bytes go into both jobs.
+            batch.append(from: chunk.parts, at: part.range, deliveryTag: part.deliveryTag, at: now)
+            forwarded.append(from: chunk.parts, at: part.range)
+            if batch.count >= settings.batchSize {
+                try await flush(&batch, forwarding: &forwarded, on: connection, failures: &pushFailures)
+            }
+        }
+        for next in rejected {
+            try await deadLetter(next.delivery, rejection: next.rejection, on: connection)
         }
         try await forward(&forwarded)
     }
@@ -150,13 +163,13 @@ final class DrainConsumer: Sendable {
     ///
     /// The original service pushes one job per part, but its job (and this project's) takes an
     /// array of parts and forwards each, so one job per chunk of deliveries is read the same way.
-    private func forward(_ parts: inout [RawLogPart]) async throws {
+    private func forward(_ parts: inout PartListJSON) async throws {
         guard !parts.isEmpty else { return }
-        let jobs = [JobPayload.pusherForwarding(parts).makeJob(at: clock.now())]
+        let jobs = [Self.serializedJob(.pusherForwarding([]), parts: parts, at: clock.now())]
         let partCount = parts.count
-        parts.removeAll(keepingCapacity: true)
+        parts.removeAll()
         do {
-            try await queue.push(jobs)
+            try await push(jobs)
         } catch {
             metrics.counter("travis_logs_drain_push_failures_total", labels: ["queue": "logs.pusher_forwarding"])
                 .increment()
@@ -169,7 +182,7 @@ final class DrainConsumer: Sendable {
     /// Stores the batch as one `log_parts` job, then acknowledges it; on a failed push, rejects it
     /// with requeue and waits before consuming more.
     private func flush(_ batch: inout DrainBatch, on connection: AMQPConnection, failures: inout Int) async throws {
-        var noParts: [RawLogPart] = []
+        var noParts = PartListJSON()
         try await flush(&batch, forwarding: &noParts, on: connection, failures: &failures)
     }
 
@@ -179,26 +192,26 @@ final class DrainConsumer: Sendable {
     /// The forwarded parts are all in the batch, so when the push fails they come back with the
     /// requeued batch and are forwarded again then.
     private func flush(
-        _ batch: inout DrainBatch, forwarding forwarded: inout [RawLogPart], on connection: AMQPConnection,
+        _ batch: inout DrainBatch, forwarding forwarded: inout PartListJSON, on connection: AMQPConnection,
         failures: inout Int
     ) async throws {
         guard !batch.isEmpty else { return }
         let tag = batch.highestDeliveryTag
-        let parts = batch.parts.map(\.part)
-        batch.removeAll()
+        let partCount = batch.count
         let now = clock.now()
-        var jobs: [Job] = []
+        var jobs: [SerializedJob] = []
         if !forwarded.isEmpty {
-            jobs.append(JobPayload.pusherForwarding(forwarded).makeJob(at: now))
-            forwarded.removeAll(keepingCapacity: true)
+            jobs.append(Self.serializedJob(.pusherForwarding([]), parts: forwarded, at: now))
+            forwarded.removeAll()
         }
-        jobs.append(JobPayload.logParts(parts).makeJob(at: now))
+        jobs.append(Self.serializedJob(.logParts([]), parts: batch.parts, at: now))
+        batch.removeAll()
         let started = ContinuousClock.now
         do {
             // NOTE: a slow push is logged but not abandoned, because a push cut short may still have
             // stored the job, and requeueing its messages would then store every part twice.
-            try await queue.push(jobs)
-            logIfSlow(since: started, parts: parts.count)
+            try await push(jobs)
+            logIfSlow(since: started, parts: partCount)
         } catch {
             failures += 1
             metrics.counter("travis_logs_drain_push_failures_total", labels: ["queue": "log_parts"]).increment()
@@ -206,7 +219,7 @@ final class DrainConsumer: Sendable {
             logger.error(
                 "storing a batch of log parts failed, requeueing it",
                 metadata: [
-                    "consumer": "\(number)", "parts": "\(parts.count)", "delivery_tag": "\(tag)", "error": "\(error)",
+                    "consumer": "\(number)", "parts": "\(partCount)", "delivery_tag": "\(tag)", "error": "\(error)",
                     "retry_in_seconds": "\(delay.timeInterval)",
                 ])
             try await connection.reject(deliveryTag: tag, multiple: true, requeue: true)
@@ -217,7 +230,25 @@ final class DrainConsumer: Sendable {
         try await connection.acknowledge(deliveryTag: tag, multiple: true)
         markProgress()
         metrics.counter("travis_logs_drain_parts_queued_total", help: "Log parts the drain stored in log_parts jobs.")
-            .increment(by: parts.count)
+            .increment(by: partCount)
+    }
+
+    /// Returns the job of `payload`'s class and queue with `parts` as its argument, written as
+    /// Sidekiq JSON with `enqueued_at` equal to `created_at`.
+    static func serializedJob(_ payload: JobPayload, parts: PartListJSON, at now: Date) -> SerializedJob {
+        var job = payload.makeJob(at: now)
+        job.enqueuedAt = job.createdAt
+        return SerializedJob(queue: job.queue, payload: SidekiqJobJSON.payload(of: job, parts: parts))
+    }
+
+    /// Pushes jobs written as JSON: unchanged to a queue that takes them, such as Redis, and read
+    /// back into `Job` values for any other queue.
+    private func push(_ jobs: [SerializedJob]) async throws {
+        if let serializedQueue {
+            try await serializedQueue.push(serialized: jobs)
+        } else {
+            try await queue.push(try jobs.map { try SidekiqJobJSON.job(from: $0.payload) })
+        }
     }
 
     /// Keeps a message that can never become a part in the dead queue, unchanged, and

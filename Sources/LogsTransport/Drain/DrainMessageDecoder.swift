@@ -9,19 +9,32 @@ public struct DrainRejection: Error, Sendable, Equatable {
 
 /// Turns an AMQP message body into a log part.
 ///
+/// Most messages are read by `MessageJSONParser.logPart(_:)` without a dictionary of their
+/// members; the others go through `MessageJSONParser.parse(_:)` and `RawLogPart(json:)`.
+///
 /// Invalid UTF-8 in the body is replaced with U+FFFD and raw NUL bytes are removed before a second
 /// parse, so that such text is normalized later instead of dropped. Base64 content is decoded once
 /// here, only to find content that can never be stored.
 enum DrainMessageDecoder {
     static func decode(_ body: Data) -> Result<RawLogPart, DrainRejection> {
-        guard let json = parse(body) else { return .failure(DrainRejection(reason: "invalid_json")) }
+        body.withUnsafeBytes { decode($0) }
+    }
+
+    /// Decodes a body in rabbitmq-c's buffer, copying it only when the full decoder needs it.
+    static func decode(_ buffer: UnsafeRawBufferPointer) -> Result<RawLogPart, DrainRejection> {
         let part: RawLogPart
-        do {
-            part = try RawLogPart(json: json)
-        } catch let error as LogsError {
-            return .failure(DrainRejection(reason: error.reason ?? "invalid_log_part"))
-        } catch {
-            return .failure(DrainRejection(reason: "invalid_log_part"))
+        if let read = MessageJSONParser.logPart(buffer) {
+            part = read
+        } else {
+            let body = Data(buffer)
+            guard let json = parse(body) else { return .failure(DrainRejection(reason: "invalid_json")) }
+            do {
+                part = try RawLogPart(json: json)
+            } catch let error as LogsError {
+                return .failure(DrainRejection(reason: error.reason ?? "invalid_log_part"))
+            } catch {
+                return .failure(DrainRejection(reason: "invalid_log_part"))
+            }
         }
         if part.encoding == "base64" {
             guard (try? PartNormalizer().contentBytes(of: part)) != nil else {

@@ -12,10 +12,10 @@ import LogsCore
 struct MessageJSONParser {
     static let maximumDepth = 64
 
-    private let bytes: UnsafeRawBufferPointer
-    private var index = 0
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
 
-    private init(bytes: UnsafeRawBufferPointer) {
+    init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
 
@@ -32,15 +32,15 @@ struct MessageJSONParser {
         }
     }
 
-    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+    var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
             index += 1
         }
     }
 
-    private mutating func value(depth: Int) -> JSONValue? {
+    mutating func value(depth: Int) -> JSONValue? {
         skipWhitespace()
         guard let byte = current, depth < Self.maximumDepth else { return nil }
         switch byte {
@@ -140,39 +140,67 @@ struct MessageJSONParser {
     }
 
     /// Reads a string, starting at its opening quote.
-    private mutating func string() -> String? {
+    mutating func string() -> String? {
         index += 1
         let start = index
-        // Strings without escapes, the common case, are validated and copied in one step.
-        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
-            guard byte >= 0x20 else { return nil }
-            index += 1
-        }
-        guard let byte = current else { return nil }
+        // The bits of every byte ORed together, so that a value below 0x80 means ASCII only.
+        var allBits = skipPlainStringBytes()
+        guard let byte = current, byte >= 0x20 else { return nil }
         if byte == UInt8(ascii: "\"") {
-            // Validated straight from the message's bytes, without an intermediate array.
-            let text = String(
-                validating: UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[start..<index]),
-                as: UTF8.self)
+            // Strings without escapes, the common case, are validated and copied in one step,
+            // straight from the message's bytes.
+            let text = Self.validatedString(
+                UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[start..<index]),
+                isASCII: allBits < 0x80)
             index += 1
             return text
         }
-        var utf8 = Array(bytes[start..<index])
-        guard appendEscapedRest(to: &utf8) else { return nil }
+        // The rest of the message bounds the string, so the array never grows.
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(bytes.count - start)
+        utf8.append(contentsOf: UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[start..<index]))
+        guard appendEscapedRest(to: &utf8, allBits: &allBits) else { return nil }
         index += 1
-        return String(validating: utf8, as: UTF8.self)
+        return utf8.withUnsafeBufferPointer { Self.validatedString($0, isASCII: allBits < 0x80) }
     }
 
-    /// Reads the rest of a string from its first backslash up to the closing quote.
-    private mutating func appendEscapedRest(to utf8: inout [UInt8]) -> Bool {
+    /// Advances past the bytes that a JSON string may hold unescaped, up to a quote, a backslash,
+    /// a control character or the end, and returns those bytes ORed together.
+    mutating func skipPlainStringBytes() -> UInt8 {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        var position = index
+        var allBits: UInt8 = 0
+        while position < bytes.count {
+            let byte = base[position]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+            allBits |= byte
+            position += 1
+        }
+        index = position
+        return allBits
+    }
+
+    /// Returns the bytes as a string, or nil when they are not valid UTF-8.
+    ///
+    /// `String(validating:as:)` would do the same, but it is generic and in Swift 6.3 looked up
+    /// type metadata on every call, about 1,000 instructions per string in the drain's profile.
+    static func validatedString(_ utf8: UnsafeBufferPointer<UInt8>, isASCII: Bool) -> String? {
+        let text = String(decoding: utf8, as: UTF8.self)
+        if isASCII { return text }
+        // Decoding replaces each invalid sequence with U+FFFD, which makes the result differ from
+        // the input at the first invalid byte, so an equal result means the input was valid.
+        return text.utf8.elementsEqual(utf8) ? text : nil
+    }
+
+    /// Reads the rest of a string from its first backslash up to the closing quote, ORing every
+    /// byte it appends into `allBits`.
+    private mutating func appendEscapedRest(to utf8: inout [UInt8], allBits: inout UInt8) -> Bool {
         while let byte = current, byte != UInt8(ascii: "\"") {
             guard byte >= 0x20 else { return false }
             guard byte == UInt8(ascii: "\\") else {
                 // Copies the run up to the next quote, backslash or control character at once.
                 let runStart = index
-                while let next = current, next >= 0x20, next != UInt8(ascii: "\""), next != UInt8(ascii: "\\") {
-                    index += 1
-                }
+                allBits |= skipPlainStringBytes()
                 let run = bytes.assumingMemoryBound(to: UInt8.self)[runStart..<index]
                 utf8.append(contentsOf: UnsafeBufferPointer(rebasing: run))
                 continue
@@ -189,7 +217,12 @@ struct MessageJSONParser {
             case UInt8(ascii: "t"): utf8.append(0x09)
             case UInt8(ascii: "u"):
                 guard let scalar = unicodeEscape() else { return false }
-                UTF8.encode(scalar) { utf8.append($0) }
+                if scalar.isASCII {
+                    utf8.append(UInt8(scalar.value))
+                } else {
+                    allBits |= 0x80
+                    UTF8.encode(scalar) { utf8.append($0) }
+                }
             default: return false
             }
         }

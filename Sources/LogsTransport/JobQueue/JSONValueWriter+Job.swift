@@ -7,10 +7,16 @@ extension JSONValueWriter {
     /// The members appear in the order `writeObject` sorts the known keys into: by their UTF-8
     /// bytes, so `retried_at` comes before `retry` and `retry` before `retry_count`.
     mutating func writeKnownFields(of job: Job) {
+        writeKnownFields(of: job) { $0.writeArray(job.args) }
+    }
+
+    /// Writes a job that has no unknown keys as `writeKnownFields(of:)` does, with the value of
+    /// `args` written by `writeArguments` in place of `job.args`.
+    mutating func writeKnownFields(of job: Job, writeArguments: (inout JSONValueWriter) -> Void) {
         precondition(job.otherFields.isEmpty, "a job with unknown keys goes through write(job.jsonValue)")
         bytes.append(UInt8(ascii: "{"))
         writeKey("args", isFirst: true)
-        writeArray(job.args)
+        writeArguments(&self)
         writeKey("class")
         writeString(job.className)
         writeKey("created_at")

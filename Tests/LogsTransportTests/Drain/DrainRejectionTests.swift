@@ -66,6 +66,38 @@ struct DrainRejectionTests {
         try await harness.cleanUp()
     }
 
+    @Test("bad messages between parts")
+    func deadLettersBetweenParts() async throws {
+        let harness = try await DrainHarness("mixed") {
+            $0.consumerCount = 1
+            $0.rejectionLogInterval = .seconds(3600)
+        }
+        // Published before the drain starts, so that one read takes good and bad messages together.
+        let bodies = [
+            #"{"id": 7, "log": "one", "number": 1}"#, "not JSON", #"{"id": 7, "log": "two", "number": 2}"#,
+            #"{"id": 7, "log": "x", "number": "first"}"#, #"{"id": 7, "log": "three", "number": 3}"#, "[]",
+        ]
+        for body in bodies {
+            try await harness.publish(body)
+        }
+        let drain = try harness.makeDrain()
+        let running = harness.start(drain)
+        try await harness.wait("dead-lettered messages") {
+            try await harness.readyMessages(in: harness.settings.deadQueueName) == 3
+        }
+        try await harness.wait("the good parts") { try await harness.storedParts().count == 3 }
+        drain.stop()
+        await running.value
+
+        // Every message was acknowledged, so none came back to the queue when the drain closed.
+        #expect(try await harness.readyMessages() == 0)
+        let stored = try await harness.storedParts()
+        #expect(stored.map(\.number) == [.number(1), .number(2), .number(3)])
+        #expect(try stored.map { try PartNormalizer().normalize($0).displayContent } == ["one", "two", "three"])
+        #expect(try await harness.forwardedParts().count == 3)
+        try await harness.cleanUp()
+    }
+
     @Test("invalid UTF-8 and NUL are kept")
     func keepsInvalidUTF8() async throws {
         let harness = try await DrainHarness("utf8")

@@ -40,8 +40,10 @@ struct DrainSettingsTests {
 
 @Suite("Drain batch timing")
 struct DrainBatchTimingTests {
-    private func entry(_ tag: UInt64) -> DrainBatch.Entry {
-        DrainBatch.Entry(part: RawLogPart(jobID: JobID(1), log: "x", number: .number(Int(tag))), deliveryTag: tag)
+    private func append(_ tag: UInt64, to batch: inout DrainBatch, at now: ContinuousClock.Instant) {
+        var written = PartListJSON()
+        let range = written.append(RawLogPart(jobID: JobID(1), log: "x", number: .number(Int(tag))))
+        batch.append(from: written, at: range, deliveryTag: tag, at: now)
     }
 
     @Test("a batch is idle once no part arrived for the idle time")
@@ -50,8 +52,8 @@ struct DrainBatchTimingTests {
         var batch = DrainBatch()
         #expect(!batch.isIdle(for: .milliseconds(100), now: start + .seconds(1)))
         #expect(batch.remainingTime(of: .seconds(3), idleTime: .milliseconds(100), now: start) == nil)
-        batch.append(entry(1), at: start)
-        batch.append(entry(2), at: start + .milliseconds(80))
+        append(1, to: &batch, at: start)
+        append(2, to: &batch, at: start + .milliseconds(80))
         #expect(!batch.isIdle(for: .milliseconds(100), now: start + .milliseconds(150)))
         #expect(batch.isIdle(for: .milliseconds(100), now: start + .milliseconds(180)))
         #expect(!batch.isIdle(for: nil, now: start + .seconds(60)))
