@@ -10,7 +10,7 @@ import LogsCore
 /// ``CurlHTTPClientPool`` for concurrent requests.
 public actor CurlHTTPClient {
     /// Limits and identity of every request a client sends.
-    public struct Options: Sendable {
+    public struct Options: Sendable, Equatable {
         /// The maximum time to set up a connection, TLS included.
         public var connectTimeout: Duration
         /// The maximum time for the whole request, connecting included.
