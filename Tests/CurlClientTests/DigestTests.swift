@@ -25,9 +25,11 @@ struct DigestTests {
         #expect(Digest.hex(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
-    @Test("MD5 matches RFC 1321", arguments: [
-        ("", "d41d8cd98f00b204e9800998ecf8427e"), ("abc", "900150983cd24fb0d6963f7d28e17f72"),
-    ])
+    @Test(
+        "MD5 matches RFC 1321",
+        arguments: [
+            ("", "d41d8cd98f00b204e9800998ecf8427e"), ("abc", "900150983cd24fb0d6963f7d28e17f72"),
+        ])
     func md5MatchesRFC1321(input: String, expected: String) {
         #expect(Digest.hex(Digest.md5(Data(input.utf8))) == expected)
     }
