@@ -9,7 +9,7 @@ import Foundation
 /// the options that differ between such requests: the URL, headers, body and response context.
 /// `perform` blocks the calling thread; ``CurlHTTPClient`` calls it on its own thread.
 final class CurlEasyHandle {
-    /// What a transfer set that the next one can keep without `curl_easy_reset`.
+    /// The request traits and client options that let the next transfer skip `curl_easy_reset`.
     private struct Setup: Equatable {
         var method: String
         var hasBody: Bool
