@@ -85,7 +85,7 @@ let package = Package(
         // Times the drain against a bare consume-and-acknowledge loop; script/bench/drain runs it.
         .executableTarget(
             name: "DrainBenchmark",
-            dependencies: ["LogsCore", "LogsTransport"],
+            dependencies: ["LogsCore", "LogsTransport", "LogsHTTP"],
             path: "Benchmarks/DrainBenchmark"
         ),
         // The AMQP publishers, the consume floor and the Pusher stand-in that script/bench/system runs.

@@ -2,6 +2,7 @@
 //
 //   DrainBenchmark MESSAGES JOBS CONSUMERS
 //   DrainBenchmark publish MESSAGES JOBS
+//   DrainBenchmark pusher
 //
 // Reads RABBITMQ_URL and REDIS_URL. Each phase first publishes MESSAGES parts of about 90 bytes
 // for JOBS jobs into a fresh queue, then times how long the consumers take to empty it. The floor
@@ -10,10 +11,16 @@
 // reports its rate until at most CONSUMERS batches of parts remain. Prints one `key=value` line
 // per phase. The `publish` form only publishes the messages into the queue that
 // `travis-logs drain` consumes by default, `reporting.jobs.logs`, for the end-to-end phase of
-// script/bench/drain.
+// script/bench/drain. The `pusher` form runs the Pusher stand-in of that phase (see
+// PusherCounter.swift) until standard input ends.
 import Foundation
 import LogsCore
 import LogsTransport
+
+if CommandLine.arguments.dropFirst().first == "pusher" {
+    try PusherCounter.run()
+    exit(0)
+}
 
 let publishOnly = CommandLine.arguments.dropFirst().first == "publish"
 let arguments = publishOnly ? Array(CommandLine.arguments.dropFirst()) : CommandLine.arguments

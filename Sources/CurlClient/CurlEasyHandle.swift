@@ -4,12 +4,23 @@ import Foundation
 /// The owner of one libcurl easy handle, which performs one blocking transfer at a time.
 ///
 /// Reusing the handle keeps its connection cache, so requests to the same host reuse connections.
-/// Every transfer resets the options first, so nothing leaks from one request into the next.
+/// A transfer resets the options first, so nothing leaks from one request into the next, unless it
+/// has the method, body presence and client options of the transfer before it. Then it sets only
+/// the options that differ between such requests: the URL, headers, body and response context.
 /// `perform` blocks the calling thread; ``CurlHTTPClient`` calls it on its own thread.
 final class CurlEasyHandle {
+    /// The request traits and client options that let the next transfer skip `curl_easy_reset`.
+    private struct Setup: Equatable {
+        var method: String
+        var hasBody: Bool
+        var options: CurlHTTPClient.Options
+    }
+
     private let handle: UnsafeMutableRawPointer
     /// libcurl writes a detailed message here when a transfer fails.
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The setup of the last transfer, or nil when the options must be reset before the next one.
+    private var lastSetup: Setup?
 
     init() throws {
         CurlGlobal.initializeOnce()
@@ -30,14 +41,22 @@ final class CurlEasyHandle {
 
     /// Sends the request and returns the response, blocking until it is complete.
     func perform(_ request: HTTPRequest, options: CurlHTTPClient.Options) throws -> HTTPResponse {
-        curl_easy_reset(handle)
+        let setup = Setup(method: request.method, hasBody: request.body != nil, options: options)
+        let keepsOptions = setup == lastSetup
+        // Cleared before anything can fail, so a failed transfer always resets the next one.
+        lastSetup = nil
+        if !keepsOptions { curl_easy_reset(handle) }
         errorBuffer[0] = 0
         let transfer = CurlTransfer(maximumBodySize: options.maximumResponseBodySize)
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
 
         do {
-            try configure(request, options: options, transfer: transfer)
+            if keepsOptions {
+                try configureTarget(request, transfer: transfer)
+            } else {
+                try configure(request, options: options, transfer: transfer)
+            }
             headerList = try makeHeaderList(request.headers)
             try check(travis_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList), request)
             let body = request.body ?? Data()
@@ -54,6 +73,7 @@ final class CurlEasyHandle {
             throw error
         }
 
+        lastSetup = setup
         var status = 0
         _ = travis_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: transfer.headers, body: transfer.body)
@@ -62,8 +82,7 @@ final class CurlEasyHandle {
     private func configure(
         _ request: HTTPRequest, options: CurlHTTPClient.Options, transfer: CurlTransfer
     ) throws {
-        let context = Unmanaged.passUnretained(transfer).toOpaque()
-        try check(travis_curl_easy_setopt_string(handle, CURLOPT_URL, request.url), request)
+        try configureTarget(request, transfer: transfer)
         try check(travis_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), request)
         // Signals cannot interrupt a transfer on a thread of a multi-threaded process.
         try check(travis_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1), request)
@@ -77,8 +96,15 @@ final class CurlEasyHandle {
         try check(travis_curl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"), request)
         try check(travis_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, options.userAgent), request)
         try check(travis_curl_easy_setopt_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody), request)
-        try check(travis_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context), request)
         try check(travis_curl_easy_setopt_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader), request)
+    }
+
+    /// Sets the options that differ between requests of the same method: the URL and the object
+    /// that collects the response.
+    private func configureTarget(_ request: HTTPRequest, transfer: CurlTransfer) throws {
+        let context = Unmanaged.passUnretained(transfer).toOpaque()
+        try check(travis_curl_easy_setopt_string(handle, CURLOPT_URL, request.url), request)
+        try check(travis_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context), request)
         try check(travis_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context), request)
     }
 

@@ -10,7 +10,7 @@ import LogsCore
 /// ``CurlHTTPClientPool`` for concurrent requests.
 public actor CurlHTTPClient {
     /// Limits and identity of every request a client sends.
-    public struct Options: Sendable {
+    public struct Options: Sendable, Equatable {
         /// The maximum time to set up a connection, TLS included.
         public var connectTimeout: Duration
         /// The maximum time for the whole request, connecting included.
@@ -60,5 +60,33 @@ public actor CurlHTTPClient {
     ///   refused connection or a failed TLS handshake.
     public func execute(_ request: HTTPRequest) throws -> HTTPResponse {
         try handle.perform(request, options: options)
+    }
+
+    /// Sends the requests one after another with a single hop onto this client's thread, and
+    /// returns a result for each request sent.
+    ///
+    /// It stops after the first request that fails or gets a status outside 200 to 299. That
+    /// request's result is the last one returned, and the requests after it are not sent.
+    public func executeInOrder(_ requests: [HTTPRequest]) -> [Result<HTTPResponse, HTTPClientError>] {
+        var results: [Result<HTTPResponse, HTTPClientError>] = []
+        results.reserveCapacity(requests.count)
+        for request in requests {
+            do {
+                let response = try handle.perform(request, options: options)
+                results.append(.success(response))
+                if !response.isSuccess { break }
+            } catch {
+                results.append(.failure(Self.clientError(error, of: request)))
+                break
+            }
+        }
+        return results
+    }
+
+    /// Returns the error as thrown by `CurlEasyHandle.perform`, which throws only `HTTPClientError`.
+    private static func clientError(_ error: any Error, of request: HTTPRequest) -> HTTPClientError {
+        if let error = error as? HTTPClientError { return error }
+        return HTTPClientError(
+            code: .transferFailed, curlCode: 0, message: "\(error)", method: request.method, url: request.redactedURL)
     }
 }

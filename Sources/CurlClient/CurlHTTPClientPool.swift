@@ -25,6 +25,13 @@ public final class CurlHTTPClientPool: Sendable {
         return try await clients[index].execute(request)
     }
 
+    /// Sends the requests in order on the least busy client; see ``CurlHTTPClient/executeInOrder(_:)``.
+    public func executeInOrder(_ requests: [HTTPRequest]) async -> [Result<HTTPResponse, HTTPClientError>] {
+        let index = reserveClient()
+        defer { releaseClient(index) }
+        return await clients[index].executeInOrder(requests)
+    }
+
     private func reserveClient() -> Int {
         inProgress.withLock { counts in
             let index = counts.indices.min { counts[$0] < counts[$1] } ?? 0

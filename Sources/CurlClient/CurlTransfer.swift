@@ -27,21 +27,42 @@ final class CurlTransfer {
 
     /// Records one header line. A status line starts a new response (after `100 Continue` or a
     /// redirect), so the fields collected so far are dropped.
+    ///
+    /// The line is split and trimmed as bytes, because Foundation's `trimmingCharacters(in:)` and
+    /// `caseInsensitiveCompare` took about 6% of a Pusher forwarding worker's CPU time in perf.
     func appendHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-        let line = String(decoding: bytes, as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
+        let line = bytes.bindMemory(to: UInt8.self)
+        if line.starts(with: Self.statusLinePrefix) {
             headers.removeAll()
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.caseInsensitiveCompare("Content-Length") == .orderedSame, let length = Int(value),
-            length <= maximumBodySize
-        {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        let name = String(decoding: UnsafeBufferPointer(rebasing: line[..<colon]), as: UTF8.self)
+        var valueStart = colon + 1
+        var valueEnd = line.endIndex
+        while valueStart < valueEnd, Self.isWhitespace(line[valueStart]) { valueStart += 1 }
+        while valueEnd > valueStart, Self.isWhitespace(line[valueEnd - 1]) { valueEnd -= 1 }
+        let value = String(decoding: UnsafeBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self)
+        if Self.isContentLength(line[..<colon]), let length = Int(value), length <= maximumBodySize {
             body.reserveCapacity(length)
         }
         headers.append((name: name, value: value))
+    }
+
+    private static let statusLinePrefix = Array("HTTP/".utf8)
+    private static let contentLength = Array("content-length".utf8)
+
+    /// Returns whether the byte is a space, a tab, CR or LF, the whitespace around a header value.
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
+    }
+
+    /// Returns whether a header name is `Content-Length` in any case.
+    private static func isContentLength(_ name: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        guard name.count == contentLength.count else { return false }
+        return zip(name, contentLength).allSatisfy { byte, lower in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 == lower : byte == lower
+        }
     }
 }
 

@@ -3,24 +3,21 @@ contains every published part in log_parts and a local Pusher endpoint has recei
 `\\copy` of the same rows as the floor.
 
 One worker runs the `log_parts` queue, the other the `logs.pusher_forwarding` queue, so that each
-one's CPU time is known. The forwarding worker sends to a Pusher HTTP endpoint in this script, on
-127.0.0.1, which accepts every request with 200 and counts the events. The channel existence check
-is off, so every part becomes an event.
+one's CPU time is known. The forwarding worker sends to `DrainBenchmark pusher`, a Pusher HTTP API
+stand-in on 127.0.0.1 that accepts every request with 200 and counts the events, which this script
+reads with `GET /events`. The channel existence check is off, so every part becomes an event.
 
 Run by script/bench/drain, which sets BIN, MESSAGES, CONSUMERS, STATE and the travis-logs
 environment. Prints `phase=end_to_end ...` and `phase=copy ...` lines. CPU seconds are the user and
 system time of each process from /proc: the drain's and the log_parts worker's read when the last
-part is stored, the forwarding worker's when the last event arrived. The drain's peak RSS is its
-VmHWM.
+part is stored, the forwarding worker's and the Pusher stand-in's when the last event arrived. The
+drain's peak RSS is its VmHWM.
 """
 
-import http.server
-import json
+import http.client
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 
 BIN = os.environ["BIN"]
@@ -63,28 +60,16 @@ def start(name, *arguments, environment=None):
     )
 
 
-class PusherEndpoint(http.server.BaseHTTPRequestHandler):
-    """Accepts Pusher's `events` and `batch_events` requests and counts their events."""
-
-    protocol_version = "HTTP/1.1"
-    events = 0
-    lock = threading.Lock()
-    # The response goes out in one write. With headers and body written apart, Nagle's algorithm
-    # and the client's delayed acknowledgement slowed forwarding to about 300 events/s in one run.
-    response = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
-
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with PusherEndpoint.lock:
-            PusherEndpoint.events += len(body["batch"]) if "batch" in body else 1
-        self.wfile.write(PusherEndpoint.response)
-
-    def log_message(self, *arguments):
-        pass
+def start_pusher():
+    """Starts `DrainBenchmark pusher`, the Pusher stand-in, and returns it with its port."""
+    log = open(os.path.join(STATE, "pusher.log"), "w")
+    process = subprocess.Popen(
+        [os.path.join(BIN, "DrainBenchmark"), "pusher"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log
+    )
+    port = process.stdout.readline().strip()
+    if not port:
+        sys.exit(f"the Pusher stand-in did not start; see {STATE}/pusher.log")
+    return process, int(port)
 
 
 def watched_jobs():
@@ -104,8 +89,8 @@ def mark_watched_channels():
 
 
 def forwarded_events():
-    with PusherEndpoint.lock:
-        return PusherEndpoint.events
+    pusher_connection.request("GET", "/events")
+    return int(pusher_connection.getresponse().read())
 
 
 class PartCounter:
@@ -139,16 +124,16 @@ def stored_parts():
     return part_counter.count()
 
 
-pusher = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PusherEndpoint)
-threading.Thread(target=pusher.serve_forever, daemon=True).start()
-# Placeholder credentials: the endpoint above checks no signature.
+pusher, pusher_port = start_pusher()
+pusher_connection = http.client.HTTPConnection("127.0.0.1", pusher_port, timeout=10)
+# Placeholder credentials: the stand-in checks no signature.
 forwarding_environment = dict(
     os.environ,
     TRAVIS_PUSHER_APP_ID="drain-bench",
     TRAVIS_PUSHER_KEY="drain-bench-key",
     TRAVIS_PUSHER_SECRET="drain-bench-secret",
     TRAVIS_PUSHER_HOST="127.0.0.1",
-    TRAVIS_PUSHER_PORT=str(pusher.server_address[1]),
+    TRAVIS_PUSHER_PORT=str(pusher_port),
     TRAVIS_PUSHER_SCHEME="http",
     TRAVIS_CHANNELS_EXISTENCE_CHECK="false" if WATCHED_PERCENT >= 100 else "true",
 )
@@ -188,13 +173,15 @@ try:
         if forwarded_seconds is None and forwarded_events() >= expected_events():
             forwarded_seconds = time.monotonic() - started
             cpu["forwarder"] = cpu_seconds(forwarder.pid)
+            pusher_cpu = cpu_seconds(pusher.pid)
         time.sleep(0.05)
 finally:
     for process in processes.values():
         process.terminate()
     for process in processes.values():
         process.wait(timeout=60)
-    pusher.shutdown()
+    pusher.stdin.close()
+    pusher.wait(timeout=60)
     part_counter.close()
 
 
@@ -203,12 +190,14 @@ def per_part(seconds):
 
 
 print(
-    f"phase=end_to_end parts={MESSAGES} watched_percent={WATCHED_PERCENT} events={expected_events()} seconds={stored_seconds:.2f} "
+    f"phase=end_to_end parts={MESSAGES} watched_percent={WATCHED_PERCENT} events={expected_events()} "
+    f"seconds={stored_seconds:.2f} "
     f"parts_per_second={int(MESSAGES / stored_seconds)} forwarded_seconds={forwarded_seconds:.2f} "
     f"drain_cpu_ms_per_part={per_part(cpu['drain'])} worker_cpu_ms_per_part={per_part(cpu['worker'])} "
     f"forwarder_cpu_ms_per_part={per_part(cpu['forwarder'])} "
     f"total_cpu_ms_per_part={per_part(cpu['drain'] + cpu['worker'])} "
-    f"total_with_forwarding_cpu_ms_per_part={per_part(sum(cpu.values()))} drain_peak_rss_mb={drain_rss:.1f}"
+    f"total_with_forwarding_cpu_ms_per_part={per_part(sum(cpu.values()))} drain_peak_rss_mb={drain_rss:.1f} "
+    f"pusher_stand_in_cpu_ms_per_part={per_part(pusher_cpu)}"
 )
 
 rows = os.path.join(STATE, "log_parts.copy")

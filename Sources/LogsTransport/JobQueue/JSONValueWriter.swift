@@ -79,34 +79,37 @@ struct JSONValueWriter {
 
     /// Writes a JSON string, copying each run of bytes that needs no escape at once.
     mutating func writeString(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { utf8 in
-            var runStart = 0
-            for index in utf8.indices {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                appendEscape(of: byte)
-                runStart = index + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        text.withUTF8 { writeString(utf8: $0) }
+    }
+
+    /// Writes UTF-8 text as a JSON string, the same bytes as `writeString(_:)` for that text.
+    mutating func writeString(utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        var runStart = 0
+        for index in utf8.indices {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+            appendEscape(of: byte)
+            runStart = index + 1
         }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         bytes.append(UInt8(ascii: "\""))
     }
 
     /// Appends the escape of `"`, `\` or a control character.
     private mutating func appendEscape(of byte: UInt8) {
         switch byte {
-        case UInt8(ascii: "\""): append(#"\""#)
-        case UInt8(ascii: "\\"): append(#"\\"#)
-        case 0x08: append(#"\b"#)
-        case 0x09: append(#"\t"#)
-        case 0x0A: append(#"\n"#)
-        case 0x0C: append(#"\f"#)
-        case 0x0D: append(#"\r"#)
+        case UInt8(ascii: "\""): appendLiteral(#"\""#)
+        case UInt8(ascii: "\\"): appendLiteral(#"\\"#)
+        case 0x08: appendLiteral(#"\b"#)
+        case 0x09: appendLiteral(#"\t"#)
+        case 0x0A: appendLiteral(#"\n"#)
+        case 0x0C: appendLiteral(#"\f"#)
+        case 0x0D: appendLiteral(#"\r"#)
         default:
-            append(#"\u00"#)
+            appendLiteral(#"\u00"#)
             bytes.append(Self.hexDigits[Int(byte >> 4)])
             bytes.append(Self.hexDigits[Int(byte & 0x0F)])
         }
@@ -114,6 +117,27 @@ struct JSONValueWriter {
 
     mutating func append(_ text: String) {
         bytes.append(contentsOf: text.utf8)
+    }
+
+    /// Appends a literal's UTF-8 bytes, without going through `String`.
+    mutating func appendLiteral(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends the decimal digits of an integer, the same bytes as `String(number)`.
+    mutating func appendInteger(_ number: Int64) {
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[(20 - count)..<20])
+        }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

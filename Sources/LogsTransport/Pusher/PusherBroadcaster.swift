@@ -59,36 +59,47 @@ public struct PusherBroadcaster: Broadcaster {
 
     /// Sends the events in order, in requests of at most ``maximumBatchSize``.
     ///
+    /// The requests go to one client together, so the whole call costs one hop onto its thread
+    /// and back instead of one per request.
+    ///
     /// - Throws: `PusherError` for the first request that fails; later batches are not sent.
     public func broadcast(_ events: [LogPartEvent]) async throws {
+        guard !events.isEmpty else { return }
+        let timestamp = Int64(clock.now().timeIntervalSince1970.rounded())
+        var batches: [ArraySlice<LogPartEvent>] = []
+        var requests: [HTTPRequest] = []
         var start = 0
         while start < events.count {
             let end = min(start + Self.maximumBatchSize, events.count)
-            try await send(events[start..<end])
+            batches.append(events[start..<end])
+            requests.append(signedRequest(for: events[start..<end], timestamp: timestamp))
             start = end
         }
-    }
-
-    private func send(_ events: ArraySlice<LogPartEvent>) async throws {
-        let (path, body) = Self.request(for: events, appID: appID)
-        let timestamp = Int64(clock.now().timeIntervalSince1970.rounded())
-        let query = signer.signedQuery(method: "POST", path: path, body: body, timestamp: timestamp)
-        let request = HTTPRequest(
-            method: "POST", url: "\(baseURL)\(path)?\(query)", headers: [("Content-Type", "application/json")],
-            body: body)
-        do {
-            try await execute(request)
-        } catch let error as PusherError {
-            recordFailure(error, jobID: events.first?.jobID)
-            throw error
+        let results = await clients.executeInOrder(requests)
+        for (batch, result) in zip(batches, results) {
+            do {
+                try Self.check(result)
+            } catch {
+                recordFailure(error, jobID: batch.first?.jobID)
+                throw error
+            }
         }
     }
 
-    private func execute(_ request: HTTPRequest) async throws {
+    private func signedRequest(for events: ArraySlice<LogPartEvent>, timestamp: Int64) -> HTTPRequest {
+        let (path, body) = Self.request(for: events, appID: appID)
+        let query = signer.signedQuery(method: "POST", path: path, body: body, timestamp: timestamp)
+        return HTTPRequest(
+            method: "POST", url: "\(baseURL)\(path)?\(query)", headers: [("Content-Type", "application/json")],
+            body: body)
+    }
+
+    private static func check(_ result: Result<HTTPResponse, HTTPClientError>) throws(PusherError) {
         let response: HTTPResponse
-        do {
-            response = try await clients.execute(request)
-        } catch let error as HTTPClientError {
+        switch result {
+        case .success(let received):
+            response = received
+        case .failure(let error):
             throw PusherError(code: .requestFailed, curlCode: error.curlCode, message: error.message)
         }
         guard response.isSuccess else {
@@ -101,31 +112,14 @@ public struct PusherBroadcaster: Broadcaster {
 
     /// Returns the path and JSON body for the events: `events` for one, `batch_events` for more.
     ///
-    /// `JSONValueWriter` writes the same bytes as `JSONValue.jsonData()` without Foundation's
-    /// encoder, which cost more CPU time per event than the rest of forwarding.
+    /// The body has the bytes that `JSONValue.jsonData()` writes for the same objects. It is
+    /// written directly, without Foundation's encoder or `JSONValue` dictionaries, which cost more
+    /// CPU time per event than the rest of forwarding.
     static func request(for events: ArraySlice<LogPartEvent>, appID: String) -> (path: String, body: Data) {
-        func dataString(_ event: LogPartEvent) -> String {
-            JSONValueWriter.string(of: event.dataValue)
-        }
-        func bodyData(_ body: JSONValue) -> Data {
-            var writer = JSONValueWriter()
-            writer.write(body)
-            return Data(writer.bytes)
-        }
-        if events.count == 1, let event = events.first {
-            let body = JSONValue.object([
-                "name": .string(LogPartEvent.eventName), "channels": .array([.string(event.channel)]),
-                "data": .string(dataString(event)),
-            ])
-            return ("/apps/\(appID)/events", bodyData(body))
-        }
-        let batch = events.map { event in
-            JSONValue.object([
-                "channel": .string(event.channel), "name": .string(LogPartEvent.eventName),
-                "data": .string(dataString(event)),
-            ])
-        }
-        return ("/apps/\(appID)/batch_events", bodyData(.object(["batch": .array(batch)])))
+        var writer = JSONValueWriter(reservingCapacity: 256 * events.count)
+        writer.writePusherBody(for: events)
+        let path = events.count == 1 ? "/apps/\(appID)/events" : "/apps/\(appID)/batch_events"
+        return (path, Data(writer.bytes))
     }
 
     private func recordFailure(_ error: PusherError, jobID: JobID?) {

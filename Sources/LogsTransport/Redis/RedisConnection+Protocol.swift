@@ -37,9 +37,14 @@ extension RedisConnection {
         _ arguments: [String],
         _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> Result
     ) -> Result {
+        // Reserved at their final sizes, because growing them took most of this function's time
+        // for the forwarding worker's PUBLISH commands of about 200 bytes.
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(arguments.reduce(1) { $0 + $1.utf8.count })
         var offsets: [Int] = []
+        offsets.reserveCapacity(arguments.count)
         var lengths: [Int] = []
+        lengths.reserveCapacity(arguments.count)
         for argument in arguments {
             offsets.append(bytes.count)
             lengths.append(argument.utf8.count)

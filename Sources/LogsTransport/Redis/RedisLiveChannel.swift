@@ -15,7 +15,9 @@ public enum RedisLiveChannel {
     /// Encodes an event as a channel message.
     public static func message(for event: LogPartEvent) -> String {
         // The same bytes as `event.data()`, without Foundation's encoder.
-        JSONValueWriter.string(of: event.dataValue)
+        var writer = JSONValueWriter(reservingCapacity: 64 + event.content.utf8.count)
+        writer.writeData(of: event)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     /// Decodes a channel message, or returns nil when the message is not an event's data.
