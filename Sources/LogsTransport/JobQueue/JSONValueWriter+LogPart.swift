@@ -11,7 +11,7 @@ extension JSONValueWriter {
         appendLiteral(#"{"encoding":"base64","final":"#)
         appendLiteral(part.isFinal ? "true" : "false")
         appendLiteral(#","id":"#)
-        writeInteger(part.jobID.rawValue)
+        appendInteger(part.jobID.rawValue)
         appendLiteral(#","log":"#)
         if part.encoding == "base64" {
             writeString(part.log)
@@ -27,7 +27,7 @@ extension JSONValueWriter {
         }
         appendLiteral(#","number":"#)
         switch part.number {
-        case .number(let number): writeInteger(Int64(number))
+        case .number(let number): appendInteger(Int64(number))
         case .last: appendLiteral(#""last""#)
         }
         if let queuedAt = part.queuedAt {
@@ -39,31 +39,6 @@ extension JSONValueWriter {
             writeString(uuid)
         }
         bytes.append(UInt8(ascii: "}"))
-    }
-
-    /// Appends the UTF-8 of a literal without going through `String`.
-    mutating func appendLiteral(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    }
-
-    /// Writes the decimal digits of `number`, the same text as `String(number)`.
-    mutating func writeInteger(_ number: Int64) {
-        if number < 0 { bytes.append(UInt8(ascii: "-")) }
-        // The magnitude as UInt64, so that Int64.min does not overflow.
-        var magnitude = number.magnitude
-        // Room for the 20 digits of UInt64.max.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for index in stride(from: count - 1, through: 0, by: -1) {
-                bytes.append(buffer[index])
-            }
-        }
     }
 
     /// Appends the standard base64 form of `input`, with `=` padding and no line breaks, as

@@ -87,7 +87,7 @@ struct DrainPartJSONTests {
     func integerWriterMatches() {
         for number: Int64 in [0, 1, 9, 10, -1, -10, 2_147_483_647, .max, .min, 1_000_000_000_000] {
             var writer = JSONValueWriter()
-            writer.writeInteger(number)
+            writer.appendInteger(number)
             #expect(String(decoding: writer.bytes, as: UTF8.self) == String(number))
         }
     }
