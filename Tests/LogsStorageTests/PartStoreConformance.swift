@@ -13,6 +13,8 @@ enum PartStoreConformance {
     static let checks: [(name: String, body: Check)] = [
         ("find or create returns one id per job", findOrCreateReturnsOneIDPerJob),
         ("concurrent find or create makes one log", concurrentFindOrCreateMakesOneLog),
+        ("find or create of several jobs matches one by one", findOrCreateSeveralMatchesOneByOne),
+        ("concurrent find or create of several jobs makes one log each", concurrentFindOrCreateSeveral),
         ("log reads by id and job id", logReadsByIDAndJobID),
         ("parts come back ordered by number", partsComeBackOrderedByNumber),
         ("part reads filter by after and numbers", partReadsFilter),
@@ -89,6 +91,43 @@ enum PartStoreConformance {
             return try await group.reduce(into: Set<LogID>()) { $0.insert($1) }
         }
         #expect(ids.count == 1)
+    }
+
+    static func findOrCreateSeveralMatchesOneByOne(_ store: any PartStore) async throws {
+        let existing = try await store.findOrCreateLog(jobID: JobID(3), at: at(0))
+        #expect(try await store.findOrCreateLogs(jobIDs: [], at: at(1)).isEmpty)
+
+        let logIDs = try await store.findOrCreateLogs(jobIDs: [JobID(5), JobID(3), JobID(4), JobID(5)], at: at(1))
+
+        #expect(logIDs.count == 3)
+        #expect(logIDs[JobID(3)] == existing)
+        for jobID in [JobID(3), JobID(4), JobID(5)] {
+            #expect(try await store.logID(forJobID: jobID) == logIDs[jobID])
+            #expect(try await store.findOrCreateLog(jobID: jobID, at: at(2)) == logIDs[jobID])
+        }
+        #expect(try await store.log(id: existing)?.createdAt == at(0))
+        #expect(try await store.log(jobID: JobID(4))?.createdAt == at(1))
+        #expect(Set(logIDs.values).count == 3)
+    }
+
+    static func concurrentFindOrCreateSeveral(_ store: any PartStore) async throws {
+        let jobIDs = (1...20).map { JobID(Int64($0)) }
+        let results = try await withThrowingTaskGroup(of: [JobID: LogID].self) { group in
+            for index in 0..<12 {
+                group.addTask {
+                    if index.isMultiple(of: 3) {
+                        return [JobID(7): try await store.findOrCreateLog(jobID: JobID(7), at: at(0))]
+                    }
+                    return try await store.findOrCreateLogs(jobIDs: jobIDs.shuffled(), at: at(0))
+                }
+            }
+            return try await group.reduce(into: [[JobID: LogID]]()) { $0.append($1) }
+        }
+        for jobID in jobIDs {
+            let ids = Set(results.compactMap { $0[jobID] })
+            #expect(ids.count == 1, "job \(jobID) got log ids \(ids)")
+            #expect(try await store.logID(forJobID: jobID) == ids.first)
+        }
     }
 
     static func logReadsByIDAndJobID(_ store: any PartStore) async throws {

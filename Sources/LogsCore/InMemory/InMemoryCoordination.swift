@@ -113,6 +113,21 @@ public actor InMemoryLogIDCache: LogIDCache {
         }
     }
 
+    public func logIDs(forJobIDs jobIDs: [JobID]) -> [JobID: LogID] {
+        var found: [JobID: LogID] = [:]
+        found.reserveCapacity(jobIDs.count)
+        for jobID in jobIDs {
+            if let logID = logID(forJobID: jobID) { found[jobID] = logID }
+        }
+        return found
+    }
+
+    public func store(_ logIDs: [JobID: LogID]) {
+        for (jobID, logID) in logIDs {
+            store(logID, forJobID: jobID)
+        }
+    }
+
     /// Evicts a tenth of the cache at once, so the scan is paid rarely.
     private func evictOldest(_ count: Int) {
         let oldest = entries.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(count)

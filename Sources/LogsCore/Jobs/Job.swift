@@ -8,7 +8,11 @@ import Foundation
 public struct Job: Sendable, Hashable {
     public var className: String
     public var queue: String
-    public var args: [JSONValue]
+    public var args: [JSONValue] {
+        get { arguments.values }
+        set { arguments = JobArguments(values: newValue) }
+    }
+    var arguments: JobArguments
     public var jid: String
     /// `true`, `false` or a maximum retry count, as in Sidekiq.
     public var retry: JSONValue
@@ -28,7 +32,7 @@ public struct Job: Sendable, Hashable {
     ) {
         self.className = className
         self.queue = queue
-        self.args = args
+        self.arguments = JobArguments(values: args)
         self.jid = jid
         self.retry = retry
         self.createdAt = createdAt.timeIntervalSince1970
@@ -103,12 +107,18 @@ extension Job {
     /// - Throws: `LogsError` with code `.invalidJob` naming the missing or mistyped field.
     public init(jsonValue value: JSONValue) throws {
         guard let members = value.objectValue else { throw LogsError(.invalidJob, "queued job is not a JSON object") }
-        guard let className = members["class"]?.stringValue else { throw Self.missing("class") }
+        guard members["class"]?.stringValue != nil else { throw Self.missing("class") }
         guard let args = members["args"]?.arrayValue else { throw Self.missing("args") }
+        try self.init(members: members, arguments: JobArguments(values: args))
+    }
+
+    /// Reads a job from the members of its JSON object, with `args` passed apart.
+    init(members: [String: JSONValue], arguments: JobArguments) throws {
+        guard let className = members["class"]?.stringValue else { throw Self.missing("class") }
         guard let queue = members["queue"]?.stringValue else { throw Self.missing("queue") }
         guard let jid = members["jid"]?.stringValue else { throw Self.missing("jid") }
         self.className = className
-        self.args = args
+        self.arguments = arguments
         self.queue = queue
         self.jid = jid
         self.retry = members["retry"] ?? .bool(false)

@@ -93,11 +93,12 @@ public struct JobDispatcher: Sendable {
     /// Drops are counted only for `log_parts`, so a bad part that a producer put in both queues is
     /// counted once.
     private func parts(of job: Job, countsDrops: Bool) throws -> [RawLogPart] {
-        guard let argument = job.args.first else {
+        guard let results = RawLogPart.parts(of: job) else {
             throw LogsError(.invalidJob, "\(job.className) job \(job.jid) has no argument")
         }
         var parts: [RawLogPart] = []
-        for result in RawLogPart.parts(fromArgument: argument) {
+        parts.reserveCapacity(results.count)
+        for result in results {
             switch result {
             case .success(let part):
                 parts.append(part)

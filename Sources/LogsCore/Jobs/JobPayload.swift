@@ -113,10 +113,10 @@ public enum JobPayload: Sendable, Hashable {
     }
 
     private static func parts(of job: Job) throws -> [RawLogPart] {
-        guard let argument = job.args.first else {
+        guard let results = RawLogPart.parts(of: job) else {
             throw LogsError(.invalidJob, "\(job.className) job \(job.jid) has no argument")
         }
-        return RawLogPart.parts(fromArgument: argument).compactMap { try? $0.get() }
+        return results.compactMap { try? $0.get() }
     }
 
     private static func integerArgument(of job: Job) throws -> Int64 {

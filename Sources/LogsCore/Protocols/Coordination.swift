@@ -106,6 +106,31 @@ extension DistributedLock {
 public protocol LogIDCache: Sendable {
     func logID(forJobID jobID: JobID) async -> LogID?
     func store(_ logID: LogID, forJobID jobID: JobID) async
+
+    /// Returns the cached log ids of several jobs, leaving out the jobs that have none cached.
+    ///
+    /// The default implementation calls `logID(forJobID:)` once per job. An actor should look them
+    /// all up in one call, because each call from outside it is a switch of executors.
+    func logIDs(forJobIDs jobIDs: [JobID]) async -> [JobID: LogID]
+
+    /// Stores several log ids, as `store(_:forJobID:)` does for each.
+    func store(_ logIDs: [JobID: LogID]) async
+}
+
+extension LogIDCache {
+    public func logIDs(forJobIDs jobIDs: [JobID]) async -> [JobID: LogID] {
+        var found: [JobID: LogID] = [:]
+        for jobID in jobIDs {
+            if let logID = await logID(forJobID: jobID) { found[jobID] = logID }
+        }
+        return found
+    }
+
+    public func store(_ logIDs: [JobID: LogID]) async {
+        for (jobID, logID) in logIDs {
+            await store(logID, forJobID: jobID)
+        }
+    }
 }
 
 /// The ids whose logs must not be served for now (the Redis sets `logs:ignored-job-ids` and

@@ -42,6 +42,12 @@ public protocol PartStore: Sendable {
     /// more than one `logs` row per job.
     func findOrCreateLog(jobID: JobID, at date: Date) async throws -> LogID
 
+    /// Returns the ids of several jobs' logs, creating the rows that do not exist, with the same
+    /// guarantee as `findOrCreateLog(jobID:at:)` for each job.
+    ///
+    /// The default implementation calls `findOrCreateLog(jobID:at:)` once per job, in job id order.
+    func findOrCreateLogs(jobIDs: [JobID], at date: Date) async throws -> [JobID: LogID]
+
     func logID(forJobID jobID: JobID) async throws -> LogID?
 
     func log(id: LogID) async throws -> Log?
@@ -166,6 +172,14 @@ extension PartStore {
                 completion(.failure(error))
             }
         }
+    }
+
+    public func findOrCreateLogs(jobIDs: [JobID], at date: Date) async throws -> [JobID: LogID] {
+        var logIDs: [JobID: LogID] = [:]
+        for jobID in Set(jobIDs).sorted() {
+            logIDs[jobID] = try await findOrCreateLog(jobID: jobID, at: date)
+        }
+        return logIDs
     }
 }
 

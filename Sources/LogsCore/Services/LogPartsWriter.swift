@@ -46,6 +46,7 @@ public struct LogPartsWriter: Sendable {
         try await maintenance.checkAvailable()
         var summary = Summary()
         var normalized: [LogPart] = []
+        normalized.reserveCapacity(parts.count)
         for part in parts {
             do {
                 normalized.append(try normalizer.normalize(part))
@@ -111,11 +112,19 @@ struct LogIDResolver: Sendable {
     let cache: any LogIDCache
     let clock: any LogsClock
 
+    /// Returns the log ids of several jobs: those cached with one cache call, the others with one
+    /// store call, which creates the logs that do not exist.
     func resolve(_ jobIDs: Set<JobID>) async throws -> [JobID: LogID] {
-        var result: [JobID: LogID] = [:]
-        for jobID in jobIDs.sorted() {
-            result[jobID] = try await resolve(jobID)
+        var result = await cache.logIDs(forJobIDs: Array(jobIDs))
+        guard result.count < jobIDs.count else { return result }
+        let missing = jobIDs.filter { result[$0] == nil }.sorted()
+        let now = clock.now()
+        var found = try await store.findOrCreateLogs(jobIDs: missing, at: now)
+        for jobID in missing where found[jobID] == nil {
+            found[jobID] = try await store.findOrCreateLog(jobID: jobID, at: now)
         }
+        await cache.store(found)
+        result.merge(found) { cached, _ in cached }
         return result
     }
 

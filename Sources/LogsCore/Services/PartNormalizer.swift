@@ -23,6 +23,7 @@ public struct PartNormalizer: Sendable {
     /// Returns the raw bytes a part carries.
     public func contentBytes(of part: RawLogPart) throws -> [UInt8] {
         guard part.encoding == "base64" else { return Array(part.log.utf8) }
+        if let bytes = Base64Decoding.decodeCanonical(part.log) { return bytes }
         guard let data = Self.decodeBase64(part.log) else {
             throw LogsError(
                 .invalidLogPart,

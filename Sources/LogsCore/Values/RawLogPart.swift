@@ -86,7 +86,11 @@ extension RawLogPart {
         guard let members = json.objectValue else {
             throw Self.invalid("log part is not a JSON object", reason: "not_an_object")
         }
-        let fields = Fields(members)
+        try self.init(fields: Fields(members))
+    }
+
+    /// Reads a part from the members of its JSON object that this type reads.
+    init(fields: Fields) throws {
         guard let idValue = fields.id, idValue != .null else {
             throw Self.invalid("log part has no job id (\"id\")", reason: "missing_job_id")
         }
@@ -124,7 +128,13 @@ extension RawLogPart {
 
     /// The members of a part object that this type reads, found in one pass over the object
     /// instead of one hash lookup per key.
-    private struct Fields {
+    struct Fields {
+        /// The keys this type reads.
+        enum Key: String, CaseIterable {
+            case id, number, log, encoding, final, uuid, meta
+            case queuedAt = "queued_at"
+        }
+
         var id: JSONValue?
         var number: JSONValue?
         var log: JSONValue?
@@ -134,18 +144,37 @@ extension RawLogPart {
         var meta: JSONValue?
         var queuedAt: JSONValue?
 
+        init() {}
+
         init(_ members: [String: JSONValue]) {
             for (key, value) in members {
+                if let key = Key(rawValue: key) { self[key] = value }
+            }
+        }
+
+        subscript(key: Key) -> JSONValue? {
+            get {
                 switch key {
-                case "id": id = value
-                case "number": number = value
-                case "log": log = value
-                case "encoding": encoding = value
-                case "final": final = value
-                case "uuid": uuid = value
-                case "meta": meta = value
-                case "queued_at": queuedAt = value
-                default: break
+                case .id: return id
+                case .number: return number
+                case .log: return log
+                case .encoding: return encoding
+                case .final: return final
+                case .uuid: return uuid
+                case .meta: return meta
+                case .queuedAt: return queuedAt
+                }
+            }
+            set {
+                switch key {
+                case .id: id = newValue
+                case .number: number = newValue
+                case .log: log = newValue
+                case .encoding: encoding = newValue
+                case .final: final = newValue
+                case .uuid: uuid = newValue
+                case .meta: meta = newValue
+                case .queuedAt: queuedAt = newValue
                 }
             }
         }
@@ -173,6 +202,23 @@ extension RawLogPart {
         return elements.map { element in
             Result { try RawLogPart(json: element) }.mapError { $0 as! LogsError }
         }
+    }
+
+    /// Reads the parts of a `log_parts` or `logs.pusher_forwarding` job's first argument, as
+    /// `parts(fromArgument:)` does, or returns nil when the job has no argument.
+    ///
+    /// A job read from its payload has its parts read straight from the JSON text, without a
+    /// `JSONValue` per part object.
+    public static func parts(of job: Job) -> [Result<RawLogPart, LogsError>]? {
+        if let encoded = job.arguments.encoded {
+            let read = encoded.withReader { reader throws(JSONValueReader.Undecided) in
+                try reader.readLogPartsArguments(depth: encoded.depth)
+            }
+            // The text was checked when the job was read, so the reader decides it again.
+            if let read { return read }
+        }
+        guard let argument = job.args.first else { return nil }
+        return parts(fromArgument: argument)
     }
 
     private static func partNumber(_ value: JSONValue?, jobID: Int64) throws -> PartNumber {

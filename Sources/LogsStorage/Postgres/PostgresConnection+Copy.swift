@@ -80,19 +80,59 @@ struct PostgresCopyEncoder {
         bytes.append(UInt8(ascii: "\n"))
     }
 
+    /// Appends the tab between two values of a row.
+    mutating func appendSeparator() {
+        bytes.append(UInt8(ascii: "\t"))
+    }
+
+    /// Ends a row written value by value.
+    mutating func endRow() {
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// Appends an integer's decimal digits, without making a `String` of it.
+    mutating func appendInteger(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // The largest magnitude, 2^63, has 19 digits.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var position = digits.count
+            repeat {
+                position -= 1
+                digits[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[position...]))
+        }
+    }
+
     /// Appends text with the backslash, tab, newline and carriage return escaped, as the text format
     /// requires, copying each run of bytes that needs no escape at once.
-    private mutating func appendEscaped(_ value: String) {
+    mutating func appendEscaped(_ value: String) {
+        _ = appendEscaped(value, rejectingNUL: false)
+    }
+
+    /// Appends text as `appendEscaped` does, or returns false and appends nothing more once it
+    /// meets a NUL byte, which PostgreSQL text cannot hold. The row is then incomplete.
+    mutating func appendEscapedRejectingNUL(_ value: String) -> Bool {
+        appendEscaped(value, rejectingNUL: true)
+    }
+
+    private mutating func appendEscaped(_ value: String, rejectingNUL: Bool) -> Bool {
         var value = value
-        value.withUTF8 { utf8 in
+        return value.withUTF8 { utf8 in
             var runStart = 0
             for index in utf8.indices {
+                let byte = utf8[index]
+                // Every byte that needs attention is below 0x5D, so most bytes take one comparison.
+                guard byte <= UInt8(ascii: "\\") else { continue }
                 let escaped: UInt8
-                switch utf8[index] {
+                switch byte {
                 case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
                 case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
                 case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
                 case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+                case 0 where rejectingNUL: return false
                 default: continue
                 }
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
@@ -101,6 +141,7 @@ struct PostgresCopyEncoder {
                 runStart = index + 1
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+            return true
         }
     }
 }

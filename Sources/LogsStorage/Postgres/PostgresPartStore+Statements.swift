@@ -24,6 +24,31 @@ enum PartStoreStatements {
             ON CONFLICT (job_id) DO NOTHING RETURNING id
             """)
 
+    /// Returns the logs of the job ids in `$1` and creates those that do not exist, in job id
+    /// order, with `$2` as their creation time. A log that a concurrent writer creates after this
+    /// statement's snapshot is missing from the result: the insert skips it and the snapshot cannot
+    /// see it, so the caller reads such job ids again.
+    static let findOrCreateLogs = PostgresStatement(
+        name: "travis_logs_find_or_create_logs",
+        sql: """
+            WITH wanted AS (
+                SELECT DISTINCT job_id FROM unnest($1::bigint[]) AS wanted (job_id)
+            ), existing AS (
+                SELECT DISTINCT ON (job_id) id, job_id FROM logs
+                WHERE job_id = ANY($1::bigint[]) ORDER BY job_id, id
+            ), created AS (
+                INSERT INTO logs (job_id, created_at, updated_at)
+                SELECT job_id, $2::timestamp, $2::timestamp FROM wanted
+                WHERE NOT EXISTS (SELECT 1 FROM existing WHERE existing.job_id = wanted.job_id)
+                ORDER BY job_id
+                ON CONFLICT (job_id) DO NOTHING
+                RETURNING id, job_id
+            )
+            SELECT id, job_id FROM existing
+            UNION ALL
+            SELECT id, job_id FROM created
+            """)
+
     static let logByID = PostgresStatement(
         name: "travis_logs_log_by_id", sql: "SELECT \(logColumns) FROM logs WHERE id = $1")
 

@@ -12,12 +12,14 @@ import Synchronization
 public final class PostgresPartStore: PartStore {
     public let client: PostgresClient
     private let versionReader: LogRowVersionReader
+    private let partInserts: PartInserts
     /// The `default_toast_compression` for aggregated content, looked up on the first aggregation.
     let contentCompression = Mutex<String?>(nil)
 
     public init(client: PostgresClient) {
         self.client = client
         self.versionReader = LogRowVersionReader(client: client)
+        self.partInserts = PartInserts(client: client)
     }
 
     public convenience init(configuration: PostgresConfiguration, logger: Logger) {
@@ -27,6 +29,24 @@ public final class PostgresPartStore: PartStore {
     public func findOrCreateLog(jobID: JobID, at date: Date) async throws -> LogID {
         try await client.withConnection { connection in
             try Self.findOrCreateLog(jobID: jobID, at: date, on: connection)
+        }
+    }
+
+    /// Finds and creates the logs with one statement, then reads any job id it missed because a
+    /// concurrent writer created its log meanwhile, as `findOrCreateLog(jobID:at:)` does.
+    public func findOrCreateLogs(jobIDs: [JobID], at date: Date) async throws -> [JobID: LogID] {
+        guard !jobIDs.isEmpty else { return [:] }
+        return try await client.withConnection { connection in
+            let rows = try connection.query(
+                PartStoreStatements.findOrCreateLogs, [.integers(jobIDs.map(\.rawValue)), .timestamp(date)])
+            var logIDs: [JobID: LogID] = [:]
+            for row in rows.rows {
+                logIDs[JobID(try row.requiredInteger("job_id"))] = LogID(try row.requiredInteger("id"))
+            }
+            for jobID in Set(jobIDs).sorted() where logIDs[jobID] == nil {
+                logIDs[jobID] = try Self.findOrCreateLog(jobID: jobID, at: date, on: connection)
+            }
+            return logIDs
         }
     }
 
@@ -69,7 +89,8 @@ public final class PostgresPartStore: PartStore {
         }
     }
 
-    /// Inserts parts with one `COPY`.
+    /// Inserts parts with one `COPY`, together with the parts of concurrent callers (see
+    /// `PartInserts`).
     ///
     /// - Throws: `PostgresError` with code `.rowRejected`, naming the log id and part number, when
     ///   a part contains a NUL byte (checked before sending, because PostgreSQL text cannot store
@@ -77,14 +98,7 @@ public final class PostgresPartStore: PartStore {
     ///   No part of the batch is stored then.
     public func insertParts(_ parts: [NewLogPart], at date: Date) async throws {
         guard !parts.isEmpty else { return }
-        let data = try Self.copyData(for: parts, at: date)
-        try await client.withConnection { connection in
-            do {
-                _ = try connection.copy(PartStoreStatements.copyParts, name: "travis_logs_copy_parts", data: data)
-            } catch let failure as PostgresConnection.CopyFailure {
-                throw Self.rowError(failure, parts: parts)
-            }
-        }
+        try await partInserts.insert(parts, at: date)
     }
 
     public func setArchiving(logID: LogID, _ isArchiving: Bool, at date: Date) async throws {
@@ -122,39 +136,5 @@ public final class PostgresPartStore: PartStore {
 
     private static func firstID(_ rows: PostgresRows) throws -> LogID? {
         try rows.rows.first.map { LogID(try $0.requiredInteger("id")) }
-    }
-
-    private static func copyData(for parts: [NewLogPart], at date: Date) throws -> [UInt8] {
-        let createdAt = PostgresTimestamp.text(of: date)
-        var encoder = PostgresCopyEncoder(reservingCapacity: parts.reduce(0) { $0 + $1.content.utf8.count + 48 })
-        for part in parts {
-            if part.content.utf8.contains(0) {
-                throw PostgresError(
-                    .rowRejected, "log part content contains a NUL byte, which PostgreSQL text cannot hold",
-                    queryName: "travis_logs_copy_parts", logID: part.logID, partNumber: part.number)
-            }
-            encoder.appendRow([
-                String(part.logID.rawValue), String(part.number), part.content, part.isFinal ? "t" : "f", createdAt,
-            ])
-        }
-        return encoder.bytes
-    }
-
-    /// Names the rejected part when the server rejected the data of one line of the COPY.
-    ///
-    /// Only data exceptions (SQLSTATE class 22) and integrity violations (class 23) concern a row.
-    /// A cancelled or interrupted COPY also reports the line it was on, but no row is at fault.
-    private static func rowError(_ failure: PostgresConnection.CopyFailure, parts: [NewLogPart]) -> PostgresError {
-        let sqlState = failure.error.sqlState ?? ""
-        guard let line = failure.line, parts.indices.contains(line - 1),
-            sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
-        else {
-            return failure.error
-        }
-        var error = failure.error
-        error.code = .rowRejected
-        error.logID = parts[line - 1].logID
-        error.partNumber = parts[line - 1].number
-        return error
     }
 }

@@ -31,9 +31,7 @@ enum SidekiqJobJSON {
     ///
     /// - Throws: `LogsError` with code `.invalidJob`, as `Job(jsonData:)` does.
     static func job(from payload: String) throws -> Job {
-        var payload = payload
-        let parsed = payload.withUTF8 { JSONValueReader.read($0) }
-        guard let parsed else { return try Job(jsonData: Data(payload.utf8)) }
-        return try Job(jsonValue: parsed)
+        if let job = try Job.read(payload: payload) { return job }
+        return try Job(jsonData: Data(payload.utf8))
     }
 }

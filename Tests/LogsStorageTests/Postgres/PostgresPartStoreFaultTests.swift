@@ -111,6 +111,49 @@ struct PostgresPartStoreFaultTests {
         }
     }
 
+    @Test("concurrent batches with rejected rows fail alone")
+    func concurrentBatchesFailAlone() async throws {
+        try await withDatabase(.full) { database in
+            let client = database.makeClient()
+            defer { Task { await client.close() } }
+            let store = PostgresPartStore(client: client)
+            let logID = try await store.findOrCreateLog(jobID: JobID(1), at: Self.now)
+            // Batches 3 and 11 hold a number beyond PostgreSQL's integer range, batch 7 a NUL byte.
+            let outcomes = await withTaskGroup(of: (Int, PostgresError?).self) { group in
+                for writer in 0..<16 {
+                    group.addTask {
+                        var batch = Self.parts(logID, writer * 10..<writer * 10 + 10)
+                        if writer == 3 || writer == 11 { batch[4].number = 3_000_000_000 + writer }
+                        if writer == 7 { batch[2].content = "a\u{0}b" }
+                        do {
+                            try await store.insertParts(batch, at: Self.now)
+                            return (writer, nil)
+                        } catch {
+                            return (writer, error as? PostgresError)
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: PostgresError?]()) { $0[$1.0] = $1.1 }
+            }
+            for writer in 0..<16 {
+                let error = outcomes[writer] ?? nil
+                switch writer {
+                case 3, 11:
+                    #expect(error?.code == .rowRejected, "writer \(writer)")
+                    #expect(error?.partNumber == 3_000_000_000 + writer, "writer \(writer)")
+                case 7:
+                    #expect(error?.code == .rowRejected, "writer \(writer)")
+                    #expect(error?.partNumber == 72, "writer \(writer)")
+                default:
+                    #expect(error == nil, "writer \(writer): \(String(describing: error))")
+                }
+            }
+            let stored = try await store.logParts(logID: logID, query: LogPartsQuery()).map(\.number)
+            let expected = (0..<16).filter { ![3, 7, 11].contains($0) }.flatMap { $0 * 10..<$0 * 10 + 10 }
+            #expect(stored == expected)
+        }
+    }
+
     @Test("many concurrent writers for one job create one row")
     func concurrentWritersCreateOneRow() async throws {
         try await withDatabase(.full) { database in

@@ -1,5 +1,3 @@
-import LogsCore
-
 /// A JSON parser for the common shapes of job JSON, returning what `JSONValue(parsing:)` returns.
 ///
 /// It reads UTF-8 JSON with the standard escapes, strings, integers of up to 18 digits and
@@ -8,21 +6,22 @@ import LogsCore
 /// numbers (Foundation reads `1.0` as an integer), longer numbers, trailing commas, a byte order
 /// mark or UTF-16, invalid input, and nesting deeper than `maximumDepth`. So every input gets
 /// Foundation's result, and the property tests check that both agree where this parser decides.
-struct JSONValueReader {
+package struct JSONValueReader {
     /// The input leaves the fast path; the caller parses it with Foundation.
-    struct Undecided: Error {}
+    package struct Undecided: Error {}
 
     static let maximumDepth = 64
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index: Int
 
-    private init(bytes: UnsafeBufferPointer<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>, index: Int = 0) {
         self.bytes = bytes
+        self.index = index
     }
 
     /// Parses one JSON document, or returns nil when Foundation must decide.
-    static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONValue? {
+    package static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONValue? {
         var reader = JSONValueReader(bytes: bytes)
         do {
             reader.skipWhitespace()
@@ -37,7 +36,7 @@ struct JSONValueReader {
 
     // MARK: - Values
 
-    private mutating func readValue(depth: Int) throws(Undecided) -> JSONValue {
+    mutating func readValue(depth: Int) throws(Undecided) -> JSONValue {
         guard depth < Self.maximumDepth, let byte = peek() else { throw Undecided() }
         switch byte {
         case UInt8(ascii: "{"): return try readObject(depth: depth)
@@ -52,7 +51,7 @@ struct JSONValueReader {
     }
 
     /// Reads an object; of a repeated key the first value is kept, as Foundation keeps it.
-    private mutating func readObject(depth: Int) throws(Undecided) -> JSONValue {
+    mutating func readObject(depth: Int) throws(Undecided) -> JSONValue {
         index += 1
         var members: [String: JSONValue] = [:]
         skipWhitespace()
@@ -76,7 +75,7 @@ struct JSONValueReader {
         }
     }
 
-    private mutating func readArray(depth: Int) throws(Undecided) -> JSONValue {
+    mutating func readArray(depth: Int) throws(Undecided) -> JSONValue {
         index += 1
         var elements: [JSONValue] = []
         skipWhitespace()
@@ -95,7 +94,7 @@ struct JSONValueReader {
     ///
     /// A `,` followed by `closing` is a trailing comma, which Foundation accepts; it is left to
     /// Foundation.
-    private mutating func endOfContainer(_ closing: UInt8) throws(Undecided) -> Bool {
+    mutating func endOfContainer(_ closing: UInt8) throws(Undecided) -> Bool {
         switch peek() {
         case UInt8(ascii: ","):
             index += 1
@@ -110,7 +109,7 @@ struct JSONValueReader {
         }
     }
 
-    private mutating func readLiteral(_ literal: StaticString, _ value: JSONValue) throws(Undecided) -> JSONValue {
+    mutating func readLiteral(_ literal: StaticString, _ value: JSONValue) throws(Undecided) -> JSONValue {
         let count = literal.utf8CodeUnitCount
         guard bytes.count - index >= count else { throw Undecided() }
         for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] {
@@ -118,6 +117,68 @@ struct JSONValueReader {
         }
         index += count
         return value
+    }
+
+    // MARK: - Skipping
+
+    /// Checks one value and moves past it without building it, deciding exactly as `readValue`
+    /// decides.
+    mutating func skipValue(depth: Int) throws(Undecided) {
+        guard depth < Self.maximumDepth, let byte = peek() else { throw Undecided() }
+        switch byte {
+        case UInt8(ascii: "{"):
+            index += 1
+            skipWhitespace()
+            if peek() == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
+            while true {
+                guard peek() == UInt8(ascii: "\"") else { throw Undecided() }
+                try skipString()
+                skipWhitespace()
+                try expect(UInt8(ascii: ":"))
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                if try endOfContainer(UInt8(ascii: "}")) { return }
+            }
+        case UInt8(ascii: "["):
+            index += 1
+            skipWhitespace()
+            if peek() == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
+            while true {
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                if try endOfContainer(UInt8(ascii: "]")) { return }
+            }
+        case UInt8(ascii: "\""):
+            try skipString()
+        default:
+            // Literals and numbers are read without allocating.
+            _ = try readValue(depth: depth)
+        }
+    }
+
+    /// Moves past a string starting at its opening quote. An ASCII string without escapes is only
+    /// scanned; any other string is read by `readString`, which validates its escapes and UTF-8.
+    mutating func skipString() throws(Undecided) {
+        let start = index
+        index += 1
+        skipPlainStringBytes()
+        while let byte = peek() {
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return
+            }
+            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { break }
+            index += 1
+        }
+        index = start
+        _ = try readString()
     }
 
     // MARK: - Numbers
@@ -128,7 +189,7 @@ struct JSONValueReader {
     /// Within these limits Foundation's result is fixed: an integer fits `Int64`, and a fraction
     /// with a non-zero digit is no whole number, so Foundation reads it as a `Double`, correctly
     /// rounded as Swift's `Double(_:)` rounds it.
-    private mutating func readNumber() throws(Undecided) -> JSONValue {
+    mutating func readNumber() throws(Undecided) -> JSONValue {
         let start = index
         let isNegative = peek() == UInt8(ascii: "-")
         if isNegative { index += 1 }
@@ -166,9 +227,10 @@ struct JSONValueReader {
     ///
     /// Unescaped control characters, unknown escapes, unpaired surrogates and invalid UTF-8 are
     /// left to Foundation, which rejects them.
-    private mutating func readString() throws(Undecided) -> String {
+    mutating func readString() throws(Undecided) -> String {
         index += 1
         let start = index
+        skipPlainStringBytes()
         while let byte = peek(), byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
             guard byte >= 0x20 else { throw Undecided() }
             index += 1
@@ -197,7 +259,7 @@ struct JSONValueReader {
         }
     }
 
-    private mutating func readEscape(into unescaped: inout [UInt8]) throws(Undecided) {
+    mutating func readEscape(into unescaped: inout [UInt8]) throws(Undecided) {
         guard let byte = peek() else { throw Undecided() }
         index += 1
         switch byte {
@@ -213,7 +275,7 @@ struct JSONValueReader {
     }
 
     /// Reads the hex digits after `\u`, and a second `\uXXXX` when the first is a high surrogate.
-    private mutating func readUnicodeEscape() throws(Undecided) -> Unicode.Scalar {
+    mutating func readUnicodeEscape() throws(Undecided) -> Unicode.Scalar {
         let first = try readHexQuad()
         if let scalar = Unicode.Scalar(first) { return scalar }
         guard (0xD800..<0xDC00).contains(first), peek() == UInt8(ascii: "\\") else { throw Undecided() }
@@ -227,7 +289,7 @@ struct JSONValueReader {
         return scalar
     }
 
-    private mutating func readHexQuad() throws(Undecided) -> UInt32 {
+    mutating func readHexQuad() throws(Undecided) -> UInt32 {
         guard bytes.count - index >= 4 else { throw Undecided() }
         var value: UInt32 = 0
         for _ in 0..<4 {
@@ -249,7 +311,7 @@ struct JSONValueReader {
     ///
     /// ASCII, the common case, needs no validation, and `String(decoding:as:)` is cheaper for it:
     /// `String(validating:as:)` looked up generic metadata for every string it read.
-    private static func validated(_ utf8: UnsafeBufferPointer<UInt8>) throws(Undecided) -> String {
+    static func validated(_ utf8: UnsafeBufferPointer<UInt8>) throws(Undecided) -> String {
         if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
         guard let text = String(validating: utf8, as: UTF8.self) else { throw Undecided() }
         return text
@@ -257,17 +319,39 @@ struct JSONValueReader {
 
     // MARK: - Bytes
 
-    private func peek() -> UInt8? {
+    /// Moves past the bytes inside a string that need no attention, eight at a time: printable
+    /// ASCII other than `"` and `\`. It stops at or before the first other byte.
+    mutating func skipPlainStringBytes() {
+        guard let base = bytes.baseAddress else { return }
+        let start = UnsafeRawPointer(base)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        while bytes.count - index >= 8 {
+            let word = start.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // A byte's high bit ends up set for a byte equal to `"` or `\` (the word XOR that byte
+            // has a zero byte there), below 0x20 (subtracting 0x20 borrows), or from 0x80 up. A
+            // borrow can set the bit of a higher byte too, but only after a byte that needs
+            // attention, so the loop never skips one.
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let flagged =
+                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (word &- ones &* 0x20) | word
+            guard flagged & highBits == 0 else { return }
+            index += 8
+        }
+    }
+
+    func peek() -> UInt8? {
         index < bytes.count ? bytes[index] : nil
     }
 
-    private mutating func expect(_ byte: UInt8) throws(Undecided) {
+    mutating func expect(_ byte: UInt8) throws(Undecided) {
         guard peek() == byte else { throw Undecided() }
         index += 1
     }
 
     /// Skips JSON's four whitespace characters; Foundation rejects any other.
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while let byte = peek(),
             byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
                 || byte == UInt8(ascii: "\t")
@@ -276,7 +360,7 @@ struct JSONValueReader {
         }
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool {
+    static func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 }
