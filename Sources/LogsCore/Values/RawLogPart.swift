@@ -234,12 +234,13 @@ extension RawLogPart {
     }
 
     /// Returns a job id from 1 to 2147483647, the range of the `logs.job_id` integer column.
-    private static func positiveInteger(_ value: JSONValue) -> Int64? {
+    package static func positiveInteger(_ value: JSONValue) -> Int64? {
         guard let number = nonNegativeInteger(value), number > 0, number <= Int64(Int32.max) else { return nil }
         return number
     }
 
-    private static func nonNegativeInteger(_ value: JSONValue) -> Int64? {
+    /// Returns the value of an integer, or of a string of ASCII digits, that is not negative.
+    package static func nonNegativeInteger(_ value: JSONValue) -> Int64? {
         switch value {
         case .integer(let number):
             return number >= 0 ? number : nil

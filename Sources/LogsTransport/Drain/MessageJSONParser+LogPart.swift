@@ -133,7 +133,7 @@ private struct PartFields {
 
     /// Returns the part `RawLogPart(json:)` makes of these members, or nil where it would throw.
     func part() -> RawLogPart? {
-        guard !hasDuplicate, let id, let jobID = Self.positiveInteger(id), let number = partNumber() else {
+        guard !hasDuplicate, let id, let jobID = RawLogPart.positiveInteger(id), let number = partNumber() else {
             return nil
         }
         let text: String
@@ -155,28 +155,9 @@ private struct PartFields {
 
     private func partNumber() -> PartNumber? {
         if case .string("last") = number { return .last }
-        guard let number, let value = Self.nonNegativeInteger(number), value <= Int64(PartNumber.lastValue) else {
+        guard let number, let value = RawLogPart.nonNegativeInteger(number), value <= Int64(PartNumber.lastValue) else {
             return nil
         }
         return value == Int64(PartNumber.lastValue) ? .last : .number(Int(value))
-    }
-
-    /// Returns a job id from 1 to 2147483647, as `RawLogPart(json:)` accepts it.
-    private static func positiveInteger(_ value: JSONValue) -> Int64? {
-        guard let number = nonNegativeInteger(value), number > 0, number <= Int64(Int32.max) else { return nil }
-        return number
-    }
-
-    /// Returns the value of an integer, or of a string of ASCII digits, that is not negative.
-    private static func nonNegativeInteger(_ value: JSONValue) -> Int64? {
-        switch value {
-        case .integer(let number):
-            return number >= 0 ? number : nil
-        case .string(let text):
-            guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-            return Int64(text)
-        default:
-            return nil
-        }
     }
 }
