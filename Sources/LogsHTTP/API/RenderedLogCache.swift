@@ -13,6 +13,9 @@ final class RenderedLogCache: Sendable {
     struct Entry: Sendable {
         let version: LogRowVersion
         let body: ResponseBuffer
+        /// The 200 JSON response of `body`, whose libmicrohttpd response object every request
+        /// served from this entry queues.
+        let response: HTTPResponse
         let storedAt: ContinuousClock.Instant
     }
 
@@ -45,12 +48,15 @@ final class RenderedLogCache: Sendable {
     ///
     /// Removes other entries, in no particular order, while the bytes kept would exceed
     /// `maximumBytes`. A body larger than that is not kept.
-    func store(_ body: ResponseBuffer, version: LogRowVersion, for lookup: LogFetcher.Lookup) {
+    ///
+    /// - Returns: the 200 JSON response of `body`, shared with the entry when it is kept.
+    @discardableResult
+    func store(_ body: ResponseBuffer, version: LogRowVersion, for lookup: LogFetcher.Lookup) -> HTTPResponse {
         guard body.count <= maximumBytes else {
             remove(lookup)
-            return
+            return .json(buffer: body)
         }
-        let entry = Entry(version: version, body: body, storedAt: .now)
+        let entry = Entry(version: version, body: body, response: .sharedJSON(buffer: body), storedAt: .now)
         contents.withLock { contents in
             if let old = contents.entries.removeValue(forKey: lookup) { contents.byteCount -= old.body.count }
             while contents.byteCount + body.count > maximumBytes, let evicted = contents.entries.first {
@@ -60,6 +66,7 @@ final class RenderedLogCache: Sendable {
             contents.entries[lookup] = entry
             contents.byteCount += body.count
         }
+        return entry.response
     }
 
     func remove(_ lookup: LogFetcher.Lookup) {

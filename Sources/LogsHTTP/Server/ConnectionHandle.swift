@@ -16,4 +16,22 @@ struct ConnectionHandle: @unchecked Sendable {
     func resume() {
         MHD_resume_connection(pointer)
     }
+
+    /// Returns the first value of a request header, matching `name` without regard to case.
+    ///
+    /// Call it only from libmicrohttpd's callbacks for this connection's current request.
+    func header(_ name: String) -> String? {
+        MHD_lookup_connection_value(pointer, .HEADER_KIND, name).map { String(cString: $0) }
+    }
+
+    /// Returns every request header by lower-cased name, each repeated header with its first value.
+    ///
+    /// Call it only from libmicrohttpd's callbacks for this connection's current request.
+    func collectHeaders() -> [String: String] {
+        var headers: [String: String] = [:]
+        withUnsafeMutablePointer(to: &headers) { headersPointer in
+            _ = MHD_get_connection_values(pointer, .HEADER_KIND, collectValue, headersPointer)
+        }
+        return headers
+    }
 }

@@ -12,6 +12,10 @@ public struct Router: Sendable {
     public typealias ImmediateHandler = @Sendable (HTTPRequest) -> HTTPResponse
 
     /// A route's first step, called on libmicrohttpd's thread; see `Preparation`.
+    ///
+    /// Its request has an empty `headers`, and `header(_:)` looks a header up on the connection
+    /// instead, so the request is valid only during the call: a closure that the preparer returns
+    /// must copy the values it needs.
     public typealias Preparer = @Sendable (HTTPRequest) -> Preparation
 
     /// The decision of a `Preparer` for one request.
@@ -117,10 +121,9 @@ public struct Router: Sendable {
     /// because copying the matching routes and building a dictionary for each were visible costs
     /// of every request in perf on a release build.
     public func match(method: String, path: String) -> Match {
-        let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         var maxLiteralCount = -1
         var found: Int?
-        for index in routes.indices where Self.matches(routes[index].segments, pathSegments) {
+        for index in routes.indices where Self.matches(routes[index].segments, path: path) {
             let literalCount = routes[index].literalCount
             if literalCount > maxLiteralCount {
                 maxLiteralCount = literalCount
@@ -130,14 +133,62 @@ public struct Router: Sendable {
                 found = index
             }
         }
-        if let found, let parameters = Self.parameters(of: routes[found].segments, in: pathSegments) {
+        if let found {
+            let parameters =
+                path.utf8.first == UInt8(ascii: "/")
+                ? Self.parameters(of: routes[found].segments, path: path)
+                : Self.parameters(
+                    of: routes[found].segments,
+                    in: path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()) ?? [:]
             return .found(routes[found], parameters: parameters)
         }
         guard maxLiteralCount >= 0 else { return .notFound }
+        let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         let allowed = routes.filter { route in
             route.literalCount == maxLiteralCount && Self.matches(route.segments, pathSegments)
         }
         return .methodNotAllowed(allowed: Set(allowed.map(\.method)).sorted())
+    }
+
+    /// Compares a route's segments with a path's segments (the parts between `/`, after the
+    /// leading one) by walking the path's UTF-8 bytes, which builds no array of segments.
+    static func matches(_ segments: [Segment], path: String) -> Bool {
+        let utf8 = path.utf8
+        guard utf8.first == UInt8(ascii: "/") else {
+            // `split` drops the first segment, the text before the first `/`.
+            return matches(segments, path.split(separator: "/", omittingEmptySubsequences: false).dropFirst())
+        }
+        var start = utf8.index(after: utf8.startIndex)
+        for (position, segment) in segments.enumerated() {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+            let value = path[start..<end]
+            switch segment {
+            case .literal(let text):
+                guard text == value else { return false }
+            case .parameter:
+                guard !value.isEmpty else { return false }
+            }
+            if end == utf8.endIndex {
+                return position == segments.count - 1
+            }
+            start = utf8.index(after: end)
+        }
+        return false
+    }
+
+    /// Returns the values of a matching route's `:name` segments in `path`.
+    static func parameters(of segments: [Segment], path: String) -> [String: String] {
+        var parameters: [String: String] = [:]
+        let utf8 = path.utf8
+        guard utf8.first == UInt8(ascii: "/") else { return parameters }
+        var start = utf8.index(after: utf8.startIndex)
+        for segment in segments {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+            if case .parameter(let name) = segment { parameters[name] = String(path[start..<end]) }
+            guard end != utf8.endIndex else { break }
+            start = utf8.index(after: end)
+        }
+        return parameters
     }
 
     // `matches` and `parameters` walk the path by index: with `zip`, which the optimizer did not
