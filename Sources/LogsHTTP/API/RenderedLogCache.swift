@@ -10,13 +10,21 @@ import Synchronization
 /// so a log whose row changed is read and rendered anew. This saves reading the content from the
 /// database, checking it as UTF-8 and writing it as JSON.
 final class RenderedLogCache: Sendable {
-    struct Entry: Sendable {
+    /// A kept body. It is a class, so that reading it for a request retains one object.
+    final class Entry: Sendable {
         let version: LogRowVersion
         let body: ResponseBuffer
         /// The 200 JSON response of `body`, whose libmicrohttpd response object every request
         /// served from this entry queues.
         let response: HTTPResponse
         let storedAt: ContinuousClock.Instant
+
+        init(version: LogRowVersion, body: ResponseBuffer, response: HTTPResponse, storedAt: ContinuousClock.Instant) {
+            self.version = version
+            self.body = body
+            self.response = response
+            self.storedAt = storedAt
+        }
     }
 
     private struct Contents: Sendable {
