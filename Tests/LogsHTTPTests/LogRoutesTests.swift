@@ -255,6 +255,11 @@ struct LogRoutesTests {
 
         let withoutToken = try await server.send("GET", "/logs/42")
         #expect(withoutToken.status == 403)
+        let authorization = "token \(APITestServer.authToken)"
+        for wrong in [authorization + "x", String(authorization.dropLast()), "Token " + APITestServer.authToken] {
+            let wrongToken = try await server.send("GET", "/logs/42", headers: ["Authorization": wrong])
+            #expect(wrongToken.status == 403, "Authorization: \(wrong)")
+        }
         let badID = try await server.send("GET", "/logs/42?by=name", token: true)
         #expect(badID.status == 400)
 

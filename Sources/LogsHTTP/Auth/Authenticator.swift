@@ -31,10 +31,20 @@ public struct Authenticator: Sendable {
         guard authToken != nil else {
             throw .rejected(500, "the authentication token (AUTH_TOKEN) is not set on the server")
         }
-        let given = request.header("Authorization") ?? ""
-        guard Self.constantTimeEquals(given, expectedTokenHeader) else {
+        guard isExpectedTokenHeader(in: request) else {
             throw .rejected(403, "the Authorization header is missing or does not carry the right token")
         }
+    }
+
+    /// Compares the `Authorization` header with `token <AUTH_TOKEN>` in constant time, reading a
+    /// preparer's header in place on the connection.
+    private func isExpectedTokenHeader(in request: HTTPRequest) -> Bool {
+        if let connection = request.connection {
+            return connection.withHeaderBytes("Authorization") { given in
+                Self.constantTimeEquals(given ?? UnsafeBufferPointer(start: nil, count: 0), expectedTokenHeader)
+            }
+        }
+        return Self.constantTimeEquals(request.header("Authorization") ?? "", expectedTokenHeader)
     }
 
     /// Requires a valid worker token whose `sub` is `jobID`.
@@ -108,7 +118,7 @@ public struct Authenticator: Sendable {
         return left.withUTF8 { leftBytes in constantTimeEquals(leftBytes, rightBytes) }
     }
 
-    private static func constantTimeEquals(_ leftBytes: UnsafeBufferPointer<UInt8>, _ rightBytes: [UInt8]) -> Bool {
+    static func constantTimeEquals(_ leftBytes: UnsafeBufferPointer<UInt8>, _ rightBytes: [UInt8]) -> Bool {
         var difference = UInt8(leftBytes.count == rightBytes.count ? 0 : 1)
         for index in 0..<max(leftBytes.count, rightBytes.count) {
             let a = index < leftBytes.count ? leftBytes[index] : 0
