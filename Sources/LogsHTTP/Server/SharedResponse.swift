@@ -10,8 +10,9 @@ internal import CMicroHTTPD
 /// filling and destroying a response for each request of a kept `GET /logs/:id` body cost a
 /// `malloc` for the response, one for each header, and a mutex.
 final class SharedResponse: @unchecked Sendable {
-    // @unchecked: the response is not changed after `init`. libmicrohttpd locks the response's
-    // mutex when it changes the reference count, so threads may queue it at the same time.
+    // @unchecked: the response is not changed after `init`. libmicrohttpd changes the reference
+    // count under the response's mutex (`MHD_increment_response_rc` in response.c), so threads may
+    // queue it at the same time.
     let pointer: OpaquePointer
 
     /// Creates the response, or returns nil when libmicrohttpd cannot allocate it.
