@@ -220,6 +220,31 @@ struct LogRoutesTests {
         #expect(try again.json()["content"] as? String == "second")
     }
 
+    @Test("kept GET /logs body serves concurrent requests")
+    func keptBodyConcurrent() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        let content = String(repeating: "line of text\n", count: 4000)
+        _ = try await server.send("PUT", "/logs/42", token: true, body: Data(content.utf8))
+        let first = try await server.send("GET", "/logs/42", token: true)
+        #expect(first.status == 200)
+
+        // Every kept response queues the same libmicrohttpd response object.
+        let responses = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+            for _ in 1...16 {
+                group.addTask { try await server.send("GET", "/logs/42", token: true) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(responses.count == 16)
+        for response in responses {
+            #expect(response.status == 200)
+            #expect(response.headers["content-type"] == "application/json;charset=utf-8")
+            #expect(response.body == first.body)
+        }
+        #expect(try first.json()["content"] as? String == content)
+    }
+
     @Test("kept GET /logs body still checks token and ignored ids")
     func keptBodyChecks() async throws {
         let server = try APITestServer()
@@ -230,6 +255,11 @@ struct LogRoutesTests {
 
         let withoutToken = try await server.send("GET", "/logs/42")
         #expect(withoutToken.status == 403)
+        let authorization = "token \(APITestServer.authToken)"
+        for wrong in [authorization + "x", String(authorization.dropLast()), "Token " + APITestServer.authToken] {
+            let wrongToken = try await server.send("GET", "/logs/42", headers: ["Authorization": wrong])
+            #expect(wrongToken.status == 403, "Authorization: \(wrong)")
+        }
         let badID = try await server.send("GET", "/logs/42?by=name", token: true)
         #expect(badID.status == 400)
 

@@ -9,7 +9,7 @@ struct PreparedRouteTests {
     /// Starts a server with `router` on a free loopback port, sends one GET per path from a
     /// thread of its own, and stops the server.
     private func responses(
-        _ router: Router, paths: [String], requestTimeout: Duration = .seconds(30)
+        _ router: Router, paths: [String], headers: [String: String] = [:], requestTimeout: Duration = .seconds(30)
     ) async throws -> [TestResponse] {
         var configuration = HTTPServerConfiguration()
         configuration.port = 0
@@ -22,7 +22,8 @@ struct PreparedRouteTests {
         defer { executor.shutdown() }
         var responses: [TestResponse] = []
         for path in paths {
-            responses.append(try await executor.run { try LoopbackHTTPClient.request("GET", path, port: port) })
+            responses.append(
+                try await executor.run { try LoopbackHTTPClient.request("GET", path, port: port, headers: headers) })
         }
         await server.shutdown()
         return responses
@@ -104,5 +105,87 @@ struct PreparedRouteTests {
         #expect(response.errorMessage?.contains("timed out") == true)
         // A completion after the timeout does nothing.
         late.withLock { $0 }?.respond(.json(["from": "late"]))
+    }
+
+    @Test("preparer reads headers from the connection")
+    func preparerReadsHeaders() async throws {
+        var router = Router()
+        router.add(
+            "GET", "/header",
+            prepare: { request in
+                .respond(
+                    .json([
+                        "token": .string(request.header("x-token") ?? "none"),
+                        "missing": .string(request.header("X-Missing") ?? "none"),
+                        "collected": .integer(Int64(request.headers.count)),
+                    ]))
+            },
+            handler: { _ in .json(["from": "handler"]) })
+
+        let response = try #require(
+            try await responses(router, paths: ["/header"], headers: ["X-Token": "secret"]).first)
+        #expect(response.status == 200)
+        let json = try response.json()
+        #expect(json["token"] as? String == "secret")
+        #expect(json["missing"] as? String == "none")
+        #expect(json["collected"] as? Int == 0)
+    }
+
+    @Test("handler after suspend gets every header")
+    func handlerAfterSuspendGetsHeaders() async throws {
+        var router = Router()
+        router.add(
+            "GET", "/fallback/:kind",
+            prepare: { _ in
+                .suspend { completion in
+                    Thread.detachNewThread { completion.runHandler() }
+                }
+            },
+            handler: { request in
+                .json([
+                    "token": .string(request.headers["x-token"] ?? "none"),
+                    "kind": .string(request.pathParameters["kind"] ?? "none"),
+                ])
+            })
+
+        let response = try #require(
+            try await responses(router, paths: ["/fallback/slow"], headers: ["X-Token": "secret"]).first)
+        #expect(response.status == 200)
+        let json = try response.json()
+        #expect(json["token"] as? String == "secret")
+        #expect(json["kind"] as? String == "slow")
+    }
+
+    @Test("router matches paths by segment")
+    func routerMatchesSegments() {
+        var router = Router()
+        router.add("GET", "/logs/:id") { _ in .empty(204) }
+        router.add("GET", "/logs/:job_id/id") { _ in .empty(204) }
+        router.add("POST", "/logs/multi") { _ in .empty(204) }
+
+        let cases: [(path: String, pattern: String?, parameters: [String: String])] = [
+            ("/logs/1", "/logs/:id", ["id": "1"]),
+            ("/logs/42/id", "/logs/:job_id/id", ["job_id": "42"]),
+            ("/logs/1/", nil, [:]),
+            ("/logs/", nil, [:]),
+            ("/logs", nil, [:]),
+            ("//logs/1", nil, [:]),
+            ("/logs/1/id/x", nil, [:]),
+            ("/logsx/1", nil, [:]),
+        ]
+        for (path, pattern, parameters) in cases {
+            switch router.match(method: "GET", path: path) {
+            case .found(let route, let found):
+                #expect(route.pattern == pattern, "path \(path)")
+                #expect(found == parameters, "path \(path)")
+            case .methodNotAllowed, .notFound:
+                #expect(pattern == nil, "path \(path)")
+            }
+        }
+        guard case .methodNotAllowed(let allowed) = router.match(method: "GET", path: "/logs/multi") else {
+            Issue.record("GET /logs/multi should be 405")
+            return
+        }
+        #expect(allowed == ["POST"])
     }
 }

@@ -94,7 +94,7 @@ extension LogsAPI {
         return .suspend { completion in
             let isChecking = fetcher.checkUnchanged(lookup, version: kept.version) { isUnchanged in
                 if isUnchanged {
-                    completion.respond(.json(buffer: kept.body))
+                    completion.respond(kept.response)
                 } else {
                     completion.runHandler()
                 }
@@ -127,7 +127,7 @@ extension LogsAPI {
             guard let cached else {
                 throw HTTPError.rejected(500, "internal error: the log is unchanged, but no response was kept")
             }
-            return .json(buffer: cached.body)
+            return cached.response
         case .fetched(nil, _):
             renderedLogs.remove(lookup)
             return .error(404, "no log found for \(request.query["by"] ?? "job_id") \(request.pathParameters["id"]!)")
@@ -150,8 +150,7 @@ extension LogsAPI {
             return .json(encoded: body)
         }
         let buffer = ResponseBuffer(copying: body)
-        renderedLogs.store(buffer, version: version, for: lookup)
-        return .json(buffer: buffer)
+        return renderedLogs.store(buffer, version: version, for: lookup)
     }
 
     /// `GET /logs/:job_id/id`: `{id, @type: log}`.

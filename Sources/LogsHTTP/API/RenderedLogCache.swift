@@ -10,10 +10,21 @@ import Synchronization
 /// so a log whose row changed is read and rendered anew. This saves reading the content from the
 /// database, checking it as UTF-8 and writing it as JSON.
 final class RenderedLogCache: Sendable {
-    struct Entry: Sendable {
+    /// A kept body. It is a class, so that reading it for a request retains one object.
+    final class Entry: Sendable {
         let version: LogRowVersion
         let body: ResponseBuffer
+        /// The 200 JSON response of `body`, whose libmicrohttpd response object every request
+        /// served from this entry queues.
+        let response: HTTPResponse
         let storedAt: ContinuousClock.Instant
+
+        init(version: LogRowVersion, body: ResponseBuffer, response: HTTPResponse, storedAt: ContinuousClock.Instant) {
+            self.version = version
+            self.body = body
+            self.response = response
+            self.storedAt = storedAt
+        }
     }
 
     private struct Contents: Sendable {
@@ -45,12 +56,15 @@ final class RenderedLogCache: Sendable {
     ///
     /// Removes other entries, in no particular order, while the bytes kept would exceed
     /// `maximumBytes`. A body larger than that is not kept.
-    func store(_ body: ResponseBuffer, version: LogRowVersion, for lookup: LogFetcher.Lookup) {
+    ///
+    /// - Returns: the 200 JSON response of `body`, shared with the entry when it is kept.
+    @discardableResult
+    func store(_ body: ResponseBuffer, version: LogRowVersion, for lookup: LogFetcher.Lookup) -> HTTPResponse {
         guard body.count <= maximumBytes else {
             remove(lookup)
-            return
+            return .json(buffer: body)
         }
-        let entry = Entry(version: version, body: body, storedAt: .now)
+        let entry = Entry(version: version, body: body, response: .sharedJSON(buffer: body), storedAt: .now)
         contents.withLock { contents in
             if let old = contents.entries.removeValue(forKey: lookup) { contents.byteCount -= old.body.count }
             while contents.byteCount + body.count > maximumBytes, let evicted = contents.entries.first {
@@ -60,6 +74,7 @@ final class RenderedLogCache: Sendable {
             contents.entries[lookup] = entry
             contents.byteCount += body.count
         }
+        return entry.response
     }
 
     func remove(_ lookup: LogFetcher.Lookup) {

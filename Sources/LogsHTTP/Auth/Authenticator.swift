@@ -10,6 +10,8 @@ import LogsCore
 /// the position of the first difference.
 public struct Authenticator: Sendable {
     private let authToken: String?
+    /// The UTF-8 bytes of `token <AUTH_TOKEN>`, built once rather than for every request.
+    private let expectedTokenHeader: [UInt8]
     private let jwtVerifier: JWTVerifier?
 
     /// - Parameters:
@@ -18,6 +20,7 @@ public struct Authenticator: Sendable {
     public init(authToken: String?, jwtVerifier: JWTVerifier?) {
         let trimmed = authToken?.trimmingCharacters(in: .whitespacesAndNewlines)
         self.authToken = trimmed?.isEmpty == false ? trimmed : nil
+        self.expectedTokenHeader = self.authToken.map { Array("token \($0)".utf8) } ?? []
         self.jwtVerifier = jwtVerifier
     }
 
@@ -25,13 +28,23 @@ public struct Authenticator: Sendable {
     ///
     /// - Throws: `HTTPError` with status 500 when no token is configured, 403 when it does not match.
     public func requireToken(_ request: HTTPRequest) throws(HTTPError) {
-        guard let authToken else {
+        guard authToken != nil else {
             throw .rejected(500, "the authentication token (AUTH_TOKEN) is not set on the server")
         }
-        let given = request.header("Authorization") ?? ""
-        guard Self.constantTimeEquals(given, "token \(authToken)") else {
+        guard isExpectedTokenHeader(in: request) else {
             throw .rejected(403, "the Authorization header is missing or does not carry the right token")
         }
+    }
+
+    /// Compares the `Authorization` header with `token <AUTH_TOKEN>` in constant time, reading a
+    /// preparer's header in place on the connection.
+    private func isExpectedTokenHeader(in request: HTTPRequest) -> Bool {
+        if let connection = request.connection {
+            return connection.withHeaderBytes("Authorization") { given in
+                Self.constantTimeEquals(given ?? UnsafeBufferPointer(start: nil, count: 0), expectedTokenHeader)
+            }
+        }
+        return Self.constantTimeEquals(request.header("Authorization") ?? "", expectedTokenHeader)
     }
 
     /// Requires a valid worker token whose `sub` is `jobID`.
@@ -95,8 +108,17 @@ public struct Authenticator: Sendable {
 
     /// Compares two strings in time that depends only on their lengths.
     static func constantTimeEquals(_ left: String, _ right: String) -> Bool {
-        let leftBytes = Array(left.utf8)
-        let rightBytes = Array(right.utf8)
+        constantTimeEquals(left, Array(right.utf8))
+    }
+
+    /// Compares a string's UTF-8 bytes with `rightBytes` in time that depends only on their
+    /// lengths, without copying the string's bytes when they are contiguous.
+    static func constantTimeEquals(_ left: String, _ rightBytes: [UInt8]) -> Bool {
+        var left = left
+        return left.withUTF8 { leftBytes in constantTimeEquals(leftBytes, rightBytes) }
+    }
+
+    static func constantTimeEquals(_ leftBytes: UnsafeBufferPointer<UInt8>, _ rightBytes: [UInt8]) -> Bool {
         var difference = UInt8(leftBytes.count == rightBytes.count ? 0 : 1)
         for index in 0..<max(leftBytes.count, rightBytes.count) {
             let a = index < leftBytes.count ? leftBytes[index] : 0

@@ -13,6 +13,9 @@ public struct HTTPRequest: Sendable {
     public var body: Data
     /// Values of the route's `:name` segments.
     public var pathParameters: [String: String] = [:]
+    /// The connection whose headers `header(_:)` looks up, in the request that a route's preparer
+    /// gets, whose `headers` is empty; nil in every other request.
+    var connection: ConnectionHandle?
 
     public init(
         method: String, path: String, headers: [String: String] = [:], query: [String: String] = [:],
@@ -37,6 +40,7 @@ public struct HTTPRequest: Sendable {
 
     /// Returns a header's value; `name` is matched without regard to case.
     public func header(_ name: String) -> String? {
-        headers[name.lowercased()]
+        if let connection { return connection.header(name) }
+        return headers[name.lowercased()]
     }
 }

@@ -16,6 +16,9 @@ public struct HTTPResponse: Sendable {
     /// The bytes of `body` in a buffer that the server sends without copying, or nil. Code that
     /// sets it must keep `body` equal to it, because the server then sends the buffer instead.
     var buffer: ResponseBuffer?
+    /// A libmicrohttpd response made from `status`, `headers` and `buffer` once, which the server
+    /// queues instead of making a new one. Code that sets it must keep the other fields equal to it.
+    var shared: SharedResponse?
 
     public init(status: Int, headers: [String: String] = [:], body: Body = .data(Data())) {
         self.status = status
@@ -38,6 +41,14 @@ public struct HTTPResponse: Sendable {
     static func json(buffer: ResponseBuffer, status: Int = 200) -> HTTPResponse {
         var response = json(encoded: buffer.data, status: status)
         response.buffer = buffer
+        return response
+    }
+
+    /// Makes a response like `json(buffer:)` whose libmicrohttpd response object is created now
+    /// and queued for every request that gets this response, for bodies served many times.
+    static func sharedJSON(buffer: ResponseBuffer, status: Int = 200) -> HTTPResponse {
+        var response = json(buffer: buffer, status: status)
+        response.shared = SharedResponse(buffer: buffer, headers: response.headers)
         return response
     }
 

@@ -19,22 +19,23 @@ final class RequestState: Sendable {
         var body = Data()
         var isBodyTooLarge = false
         var response: HTTPResponse?
+        /// Set when a preparer's completion resumed the connection so that the route's handler
+        /// starts on libmicrohttpd's thread, where the headers can be read.
+        var startsHandlerOnResume = false
         var status = 0
     }
 
     let startedAt = ContinuousClock.now
     let method: String
     let path: String
-    let headers: [String: String]
     let query: [String: String]
     let match: Router.Match
     let maximumBodySize: Int
     let mutable = Mutex(Mutable())
 
-    init(method: String, path: String, headers: [String: String], query: [String: String], match: Router.Match) {
+    init(method: String, path: String, query: [String: String], match: Router.Match) {
         self.method = method
         self.path = path
-        self.headers = headers
         self.query = query
         self.match = match
         if case .found(let route, _) = match {
@@ -69,10 +70,24 @@ final class RequestState: Sendable {
         return parameters["job_id"] ?? (query["by"] == "id" ? nil : parameters["id"])
     }
 
-    func makeRequest(parameters: [String: String]) -> HTTPRequest {
+    /// Makes the request for a handler with every header and the body read.
+    ///
+    /// Call it only from libmicrohttpd's callbacks for this request, which read the headers.
+    func makeRequest(parameters: [String: String], connection: ConnectionHandle) -> HTTPRequest {
         var request = HTTPRequest(
-            method: method, path: path, lowercasedHeaders: headers, query: query, body: mutable.withLock { $0.body })
+            method: method, path: path, lowercasedHeaders: connection.collectHeaders(), query: query,
+            body: mutable.withLock { $0.body })
         request.pathParameters = parameters
+        return request
+    }
+
+    /// Makes the request for a route's preparer, which looks up headers on the connection when it
+    /// asks for them, so a request served from memory builds no header dictionary.
+    func makePreparerRequest(parameters: [String: String], connection: ConnectionHandle) -> HTTPRequest {
+        var request = HTTPRequest(
+            method: method, path: path, lowercasedHeaders: [:], query: query, body: mutable.withLock { $0.body })
+        request.pathParameters = parameters
+        request.connection = connection
         return request
     }
 }

@@ -5,8 +5,6 @@
 public struct ResponseCompletion: Sendable {
     let core: ServerCore
     let key: ObjectIdentifier
-    let request: HTTPRequest
-    let handler: Router.Handler
 
     /// Sends `response` and resumes the connection.
     public func respond(_ response: HTTPResponse) {
@@ -15,7 +13,10 @@ public struct ResponseCompletion: Sendable {
 
     /// Runs the route's handler in a task and sends its response, for requests that the
     /// preparer's work could not complete.
+    ///
+    /// This resumes the connection, and libmicrohttpd's thread then reads the headers and starts
+    /// the handler, because the connection's headers may be read only there.
     public func runHandler() {
-        core.runPendingHandler(key, handler: handler, request: request)
+        core.resumeToStartHandler(key)
     }
 }

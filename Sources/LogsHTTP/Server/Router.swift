@@ -12,6 +12,10 @@ public struct Router: Sendable {
     public typealias ImmediateHandler = @Sendable (HTTPRequest) -> HTTPResponse
 
     /// A route's first step, called on libmicrohttpd's thread; see `Preparation`.
+    ///
+    /// Its request has an empty `headers`, and `header(_:)` looks a header up on the connection
+    /// instead, so the request is valid only during the call: a closure that the preparer returns
+    /// must copy the values it needs.
     public typealias Preparer = @Sendable (HTTPRequest) -> Preparation
 
     /// The decision of a `Preparer` for one request.
@@ -42,6 +46,8 @@ public struct Router: Sendable {
         /// The largest body accepted, in bytes; larger ones get 413.
         public var maximumBodySize: Int
         let segments: [Segment]
+        /// The UTF-8 bytes of each literal segment, and nil for each parameter, in path order.
+        let segmentBytes: [[UInt8]?]
         /// The number of literal segments, which decides between routes that match the same path.
         let literalCount: Int
         let responder: Responder
@@ -108,7 +114,11 @@ public struct Router: Sendable {
         routes.append(
             Route(
                 method: method, pattern: pattern, maximumBodySize: maximumBodySize ?? defaultMaximumBodySize,
-                segments: segments, literalCount: segments.filter { !$0.isParameter }.count, responder: responder))
+                segments: segments,
+                segmentBytes: segments.map { segment in
+                    if case .literal(let text) = segment { return Array(text.utf8) }
+                    return nil
+                }, literalCount: segments.filter { !$0.isParameter }.count, responder: responder))
     }
 
     /// Finds the route for a request.
@@ -117,7 +127,40 @@ public struct Router: Sendable {
     /// because copying the matching routes and building a dictionary for each were visible costs
     /// of every request in perf on a release build.
     public func match(method: String, path: String) -> Match {
-        let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        var contiguous = path
+        return contiguous.withUTF8 { bytes in
+            guard bytes.first == UInt8(ascii: "/") else { return match(method: method, segments: Self.split(path)) }
+            return match(method: method, path: path, afterSlash: UnsafeBufferPointer(rebasing: bytes[1...]))
+        }
+    }
+
+    /// Matches a path whose UTF-8 bytes after the leading `/` are `bytes`, comparing bytes so that
+    /// no array of segments or substring is built.
+    private func match(method: String, path: String, afterSlash bytes: UnsafeBufferPointer<UInt8>) -> Match {
+        var segmentCount = 1
+        for byte in bytes where byte == UInt8(ascii: "/") { segmentCount += 1 }
+        var maxLiteralCount = -1
+        var found: Int?
+        for index in routes.indices
+        where routes[index].segmentBytes.count == segmentCount && Self.matches(routes[index].segmentBytes, bytes) {
+            let literalCount = routes[index].literalCount
+            if literalCount > maxLiteralCount {
+                maxLiteralCount = literalCount
+                found = nil
+            }
+            if literalCount == maxLiteralCount, found == nil, routes[index].method == method {
+                found = index
+            }
+        }
+        if let found {
+            return .found(routes[found], parameters: Self.parameters(of: routes[found].segments, bytes))
+        }
+        guard maxLiteralCount >= 0 else { return .notFound }
+        return methodNotAllowed(Self.split(path), literalCount: maxLiteralCount)
+    }
+
+    /// Matches a path given as its segments, for paths that do not start with `/`.
+    private func match(method: String, segments pathSegments: ArraySlice<Substring>) -> Match {
         var maxLiteralCount = -1
         var found: Int?
         for index in routes.indices where Self.matches(routes[index].segments, pathSegments) {
@@ -134,10 +177,51 @@ public struct Router: Sendable {
             return .found(routes[found], parameters: parameters)
         }
         guard maxLiteralCount >= 0 else { return .notFound }
+        return methodNotAllowed(pathSegments, literalCount: maxLiteralCount)
+    }
+
+    private func methodNotAllowed(_ pathSegments: ArraySlice<Substring>, literalCount: Int) -> Match {
         let allowed = routes.filter { route in
-            route.literalCount == maxLiteralCount && Self.matches(route.segments, pathSegments)
+            route.literalCount == literalCount && Self.matches(route.segments, pathSegments)
         }
         return .methodNotAllowed(allowed: Set(allowed.map(\.method)).sorted())
+    }
+
+    /// The path's segments after the text before its first `/`.
+    private static func split(_ path: String) -> ArraySlice<Substring> {
+        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+    }
+
+    /// Compares a route's segments with `bytes`, which has as many segments, byte by byte.
+    private static func matches(_ segmentBytes: [[UInt8]?], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        for literal in segmentBytes {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
+            if let literal {
+                guard literal.count == end - start else { return false }
+                for offset in 0..<literal.count where literal[offset] != bytes[start + offset] { return false }
+            } else if end == start {
+                return false
+            }
+            start = end + 1
+        }
+        return true
+    }
+
+    /// Returns the values of a matching route's `:name` segments in `bytes`.
+    private static func parameters(of segments: [Segment], _ bytes: UnsafeBufferPointer<UInt8>) -> [String: String] {
+        var parameters: [String: String] = [:]
+        var start = 0
+        for segment in segments {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
+            if case .parameter(let name) = segment {
+                parameters[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            }
+            start = end + 1
+        }
+        return parameters
     }
 
     // `matches` and `parameters` walk the path by index: with `zip`, which the optimizer did not

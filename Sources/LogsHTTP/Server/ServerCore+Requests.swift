@@ -2,25 +2,22 @@ internal import CMicroHTTPD
 import Foundation
 
 extension ServerCore {
-    /// Reads the request line, headers and query when the headers have arrived.
+    /// Reads the request line and query when the headers have arrived. The headers are read later,
+    /// and only for requests that reach a handler.
     func beginRequest(_ connection: ConnectionHandle, method: String, path: String) -> RequestState {
-        var headers: [String: String] = [:]
         var query: [String: String] = [:]
-        withUnsafeMutablePointer(to: &headers) { pointer in
-            _ = MHD_get_connection_values(connection.pointer, .HEADER_KIND, collectValue, pointer)
-        }
         withUnsafeMutablePointer(to: &query) { pointer in
             _ = MHD_get_connection_values(connection.pointer, .GET_ARGUMENT_KIND, collectValue, pointer)
         }
         let match = router.match(method: method, path: path)
-        return RequestState(method: method, path: path, headers: headers, query: query, match: match)
+        return RequestState(method: method, path: path, query: query, match: match)
     }
 
     /// Responds with 413 before the body is read when `Content-Length` is over the route's limit.
     ///
     /// - Returns: false when the response could not be queued, which closes the connection.
     func rejectEarly(_ state: RequestState, on connection: ConnectionHandle) -> Bool {
-        guard let length = state.headers["content-length"].flatMap(Int.init), length > state.maximumBodySize
+        guard let length = connection.header("Content-Length").flatMap(Int.init), length > state.maximumBodySize
         else {
             return true
         }
@@ -31,13 +28,24 @@ extension ServerCore {
     ///
     /// - Returns: false when libmicrohttpd should close the connection.
     func continueRequest(_ state: RequestState, on connection: ConnectionHandle) -> Bool {
-        let (phase, stored, isTooLarge) = state.mutable.withLock { ($0.phase, $0.response, $0.isBodyTooLarge) }
+        let (phase, stored, isTooLarge, startsHandler) = state.mutable.withLock { mutable in
+            let startsHandler = mutable.startsHandlerOnResume
+            mutable.startsHandlerOnResume = false
+            return (mutable.phase, mutable.response, mutable.isBodyTooLarge, startsHandler)
+        }
         switch phase {
         case .responded:
             return true
         case .handling:
-            guard let stored else { return true }
-            return queue(stored, for: state, on: connection)
+            if let stored { return queue(stored, for: state, on: connection) }
+            if startsHandler, case .found(let route, let parameters) = state.match,
+                case .prepared(_, let handler) = route.responder
+            {
+                let request = state.makeRequest(parameters: parameters, connection: connection)
+                suspend(state, on: connection)
+                startHandler(handler, request: request, state: state, connection: connection)
+            }
+            return true
         case .receiving:
             break
         }
@@ -60,23 +68,25 @@ extension ServerCore {
     private func run(
         _ route: Router.Route, parameters: [String: String], for state: RequestState, on connection: ConnectionHandle
     ) -> Bool {
-        let request = state.makeRequest(parameters: parameters)
         switch route.responder {
         case .immediate(let handler):
+            let request = state.makeRequest(parameters: parameters, connection: connection)
             return queue(handler(request), for: state, on: connection)
         case .suspending(let handler):
+            let request = state.makeRequest(parameters: parameters, connection: connection)
             suspend(state, on: connection)
             startHandler(handler, request: request, state: state, connection: connection)
             return true
         case .prepared(let prepare, let handler):
-            switch prepare(request) {
+            switch prepare(state.makePreparerRequest(parameters: parameters, connection: connection)) {
             case .respond(let response):
                 return queue(response, for: state, on: connection)
             case .suspend(let start):
                 suspend(state, on: connection)
                 let key = registerPending(state, connection: connection)
-                start(ResponseCompletion(core: self, key: key, request: request, handler: handler))
+                start(ResponseCompletion(core: self, key: key))
             case .runHandler:
+                let request = state.makeRequest(parameters: parameters, connection: connection)
                 suspend(state, on: connection)
                 startHandler(handler, request: request, state: state, connection: connection)
             }
@@ -100,6 +110,9 @@ extension ServerCore {
             mutable.phase = .responded
             mutable.status = response.status
             mutable.response = nil
+        }
+        if let shared = response.shared {
+            return MHD_queue_response(connection.pointer, UInt32(response.status), shared.pointer) == .YES
         }
         guard let mhdResponse = makeResponse(response, on: connection) else { return false }
         defer { MHD_destroy_response(mhdResponse) }

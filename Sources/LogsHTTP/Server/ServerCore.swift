@@ -118,6 +118,14 @@ final class ServerCore: Sendable {
         pending.connection.resume()
     }
 
+    /// Resumes a suspended request so that libmicrohttpd's thread starts the route's handler for
+    /// it, unless the watchdog has answered it already.
+    func resumeToStartHandler(_ key: ObjectIdentifier) {
+        guard let pending = handling.withLock({ $0.removeValue(forKey: key) }) else { return }
+        pending.state.mutable.withLock { $0.startsHandlerOnResume = true }
+        pending.connection.resume()
+    }
+
     /// Answers 503 for every suspended request past its deadline and cancels its handler.
     func expireHandlers(now: ContinuousClock.Instant) {
         let expired = handling.withLock { handling in
