@@ -13,62 +13,16 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// The deepest nesting of arrays and objects that `init(parsing:)` accepts: 100, the default
-    /// `max_nesting` of Ruby's JSON library.
-    ///
-    /// `JSONDecoder` accepts up to 512 levels, but decoding 500 levels overflowed the 1 MiB stack
-    /// of this project's connection threads and crashed the process with SIGSEGV.
-    public static let maximumNestingDepth = 100
-
     /// Parses one JSON document.
     ///
     /// Foundation's decoder is used, which also accepts trailing commas in arrays and objects.
     ///
-    /// - Throws: `LogsError` with code `.invalidJSON` when the bytes are not JSON or nest arrays
-    ///   and objects deeper than ``maximumNestingDepth``.
+    /// - Throws: `LogsError` with code `.invalidJSON` when the bytes are not JSON.
     public init(parsing data: Data) throws {
-        guard Self.hasNestingDepth(data, atMost: Self.maximumNestingDepth) else {
-            let reason = "nested deeper than \(Self.maximumNestingDepth) levels of arrays and objects"
-            throw LogsError(.invalidJSON, "invalid JSON: \(reason)")
-        }
         do {
             self = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
             throw LogsError(.invalidJSON, "invalid JSON: \(Self.describe(error))")
-        }
-    }
-
-    /// Returns whether no array or object in `data` is nested more than `limit` levels deep,
-    /// counting brackets outside strings.
-    static func hasNestingDepth(_ data: Data, atMost limit: Int) -> Bool {
-        data.withUnsafeBytes { bytes in
-            var depth = 0
-            var isInString = false
-            var isEscaped = false
-            for byte in bytes {
-                if isInString {
-                    if isEscaped {
-                        isEscaped = false
-                    } else if byte == UInt8(ascii: "\\") {
-                        isEscaped = true
-                    } else if byte == UInt8(ascii: "\"") {
-                        isInString = false
-                    }
-                    continue
-                }
-                switch byte {
-                case UInt8(ascii: "\""):
-                    isInString = true
-                case UInt8(ascii: "["), UInt8(ascii: "{"):
-                    depth += 1
-                    if depth > limit { return false }
-                case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                    depth -= 1
-                default:
-                    break
-                }
-            }
-            return true
         }
     }
 

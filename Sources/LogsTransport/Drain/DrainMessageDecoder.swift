@@ -52,10 +52,50 @@ enum DrainMessageDecoder {
         return parseJSON(repaired)
     }
 
-    /// The maximum nesting of arrays and objects of a message, as `JSONValue(parsing:)` limits it.
-    static let maximumFallbackDepth = JSONValue.maximumNestingDepth
+    /// The maximum nesting of arrays and objects that `JSONValue(parsing:)` is given: 100, the
+    /// default `max_nesting` of Ruby's JSON library, so deeper messages go to the dead queue.
+    ///
+    /// `JSONDecoder` accepts up to 512 levels, but decoding a `meta` object 500 levels deep
+    /// overflowed the 1 MiB stack of the AMQP consumer thread and crashed the drain with SIGSEGV.
+    static let maximumFallbackDepth = 100
 
     private static func parseJSON(_ data: Data) -> JSONValue? {
-        MessageJSONParser.parse(data) ?? (try? JSONValue(parsing: data))
+        if let json = MessageJSONParser.parse(data) { return json }
+        guard hasNestingDepth(data, atMost: maximumFallbackDepth) else { return nil }
+        return try? JSONValue(parsing: data)
+    }
+
+    /// Returns whether no array or object in `data` is nested more than `limit` levels deep,
+    /// counting brackets outside strings.
+    static func hasNestingDepth(_ data: Data, atMost limit: Int) -> Bool {
+        data.withUnsafeBytes { bytes in
+            var depth = 0
+            var isInString = false
+            var isEscaped = false
+            for byte in bytes {
+                if isInString {
+                    if isEscaped {
+                        isEscaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        isEscaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        isInString = false
+                    }
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: "\""):
+                    isInString = true
+                case UInt8(ascii: "["), UInt8(ascii: "{"):
+                    depth += 1
+                    if depth > limit { return false }
+                case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                    depth -= 1
+                default:
+                    break
+                }
+            }
+            return true
+        }
     }
 }
