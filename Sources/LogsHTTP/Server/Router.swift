@@ -101,7 +101,7 @@ public struct Router: Sendable {
     ///
     /// `prepare` responds to the requests it can complete without waiting, such as from memory, or
     /// starts work that completes the request from another thread without a task. It must not
-    /// block. Every other request goes to `handler`, which must give the same answers.
+    /// block. Every other request goes to `handler`, which must return the same responses.
     public mutating func add(
         _ method: String, _ pattern: String, maximumBodySize: Int? = nil, prepare: @escaping Preparer,
         handler: @escaping Handler
@@ -139,18 +139,8 @@ public struct Router: Sendable {
     private func match(method: String, path: String, afterSlash bytes: UnsafeBufferPointer<UInt8>) -> Match {
         var segmentCount = 1
         for byte in bytes where byte == UInt8(ascii: "/") { segmentCount += 1 }
-        var maxLiteralCount = -1
-        var found: Int?
-        for index in routes.indices
-        where routes[index].segmentBytes.count == segmentCount && Self.matches(routes[index].segmentBytes, bytes) {
-            let literalCount = routes[index].literalCount
-            if literalCount > maxLiteralCount {
-                maxLiteralCount = literalCount
-                found = nil
-            }
-            if literalCount == maxLiteralCount, found == nil, routes[index].method == method {
-                found = index
-            }
+        let (found, maxLiteralCount) = mostSpecificRoute(for: method) { route in
+            route.segmentBytes.count == segmentCount && Self.matches(route.segmentBytes, bytes)
         }
         if let found {
             return .found(routes[found], parameters: Self.parameters(of: routes[found].segments, bytes))
@@ -161,9 +151,24 @@ public struct Router: Sendable {
 
     /// Matches a path given as its segments, for paths that do not start with `/`.
     private func match(method: String, segments pathSegments: ArraySlice<Substring>) -> Match {
+        let (found, maxLiteralCount) = mostSpecificRoute(for: method) { route in
+            Self.matches(route.segments, pathSegments)
+        }
+        if let found, let parameters = Self.parameters(of: routes[found].segments, in: pathSegments) {
+            return .found(routes[found], parameters: parameters)
+        }
+        guard maxLiteralCount >= 0 else { return .notFound }
+        return methodNotAllowed(pathSegments, literalCount: maxLiteralCount)
+    }
+
+    /// Returns the index of the first route for `method` among the matching routes with the most
+    /// literal segments, and that number of literals, which is -1 when no route matches.
+    private func mostSpecificRoute(
+        for method: String, where isMatch: (Route) -> Bool
+    ) -> (index: Int?, literalCount: Int) {
         var maxLiteralCount = -1
         var found: Int?
-        for index in routes.indices where Self.matches(routes[index].segments, pathSegments) {
+        for index in routes.indices where isMatch(routes[index]) {
             let literalCount = routes[index].literalCount
             if literalCount > maxLiteralCount {
                 maxLiteralCount = literalCount
@@ -173,11 +178,7 @@ public struct Router: Sendable {
                 found = index
             }
         }
-        if let found, let parameters = Self.parameters(of: routes[found].segments, in: pathSegments) {
-            return .found(routes[found], parameters: parameters)
-        }
-        guard maxLiteralCount >= 0 else { return .notFound }
-        return methodNotAllowed(pathSegments, literalCount: maxLiteralCount)
+        return (found, maxLiteralCount)
     }
 
     private func methodNotAllowed(_ pathSegments: ArraySlice<Substring>, literalCount: Int) -> Match {
@@ -187,7 +188,7 @@ public struct Router: Sendable {
         return .methodNotAllowed(allowed: Set(allowed.map(\.method)).sorted())
     }
 
-    /// The path's segments after the text before its first `/`.
+    /// Splits the path at `/` and drops the text before its first `/`.
     private static func split(_ path: String) -> ArraySlice<Substring> {
         path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
     }
