@@ -85,7 +85,7 @@ extension LogsAPI {
     /// them and keeps the new body. The maintenance switch is not read here, because a kept body
     /// depends on the aggregated row alone and `getLog` serves it under maintenance too.
     // NOTE: so while the switch cannot be read (Redis down), kept bodies are still served here,
-    // where `getLog` answers 500 for the same request.
+    // where `getLog` returns 500 for the same request.
     private func prepareGetLog(_ request: HTTPRequest) -> Router.Preparation {
         guard let lookup = try? logLookup(request), let kept = renderedLogs.entry(for: lookup) else {
             return .runHandler

@@ -82,7 +82,7 @@ final class RequestState: Sendable {
     }
 
     /// Makes the request for a route's preparer, which looks up headers on the connection when it
-    /// asks for them, so a request served from memory builds no header dictionary.
+    /// requests them, so a request served from memory builds no header dictionary.
     func makePreparerRequest(parameters: [String: String], connection: ConnectionHandle) -> HTTPRequest {
         var request = HTTPRequest(
             method: method, path: path, lowercasedHeaders: [:], query: query, body: mutable.withLock { $0.body })

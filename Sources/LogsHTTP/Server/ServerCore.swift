@@ -119,7 +119,7 @@ final class ServerCore: Sendable {
     }
 
     /// Resumes a suspended request so that libmicrohttpd's thread starts the route's handler for
-    /// it, unless the watchdog has answered it already.
+    /// it, unless the watchdog has already responded to it.
     func resumeToStartHandler(_ key: ObjectIdentifier) {
         guard let pending = handling.withLock({ $0.removeValue(forKey: key) }) else { return }
         pending.state.mutable.withLock { $0.startsHandlerOnResume = true }

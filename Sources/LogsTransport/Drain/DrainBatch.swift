@@ -16,7 +16,7 @@ struct DrainBatch {
     var isEmpty: Bool { parts.isEmpty }
     var count: Int { parts.count }
 
-    /// Appends the JSON of one part that `source` holds at `range`.
+    /// Appends the JSON of one part, found in `source` at `range`.
     mutating func append(
         from source: PartListJSON, at range: Range<Int>, deliveryTag: UInt64, at now: ContinuousClock.Instant
     ) {

@@ -9,7 +9,7 @@ import Testing
 /// `DrainMessageDecoder.maximumFallbackDepth` levels.
 @Suite("Drain nesting")
 struct DrainNestingTests {
-    /// A part whose `meta` contains objects nested so that the whole message is `depth` levels deep.
+    /// Returns a part message whose `meta` nests objects so that the message is `depth` levels deep.
     static func nestedMessage(depth: Int, log: String = "deep") -> String {
         let inner = depth - 1
         let meta = String(repeating: #"{"a":"#, count: inner) + "1" + String(repeating: "}", count: inner)
