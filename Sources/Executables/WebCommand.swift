@@ -11,7 +11,7 @@ import LogsTransport
 /// Logs and parts are read from PostgreSQL through `DATABASE_URL`. Parts received go to the Redis
 /// queues at `REDIS_URL`, where workers store and forward them. The stream endpoint gets the
 /// parts that workers forward from the Redis pub/sub channel `logs:live-parts`, on one subscriber
-/// connection. `BIND_ADDRESS` (default `0.0.0.0`) and `--port` or `PORT` (default 5555) choose
+/// connection, and marks the jobs its clients watch, so that workers publish only those jobs' parts. `BIND_ADDRESS` (default `0.0.0.0`) and `--port` or `PORT` (default 5555) choose
 /// where it listens. SIGTERM or SIGINT stops accepting connections, lets requests in progress
 /// finish, and exits 0.
 enum WebCommand {
@@ -26,7 +26,7 @@ enum WebCommand {
             pipeline = try makePipeline(configuration: configuration)
             liveEvents = RedisLiveEventSource(
                 endpoint: try RedisEndpoint(url: configuration.redisURL, usesTLS: configuration.redisSSL),
-                logger: pipeline.logger)
+                audience: pipeline.streamAudience, logger: pipeline.logger)
             server.port = options.port ?? configuration.port
             server.bindAddress = configuration.bindAddress
             ProcessSupport.logStart(pipeline.logger, process: "web", configuration: configuration)
@@ -98,7 +98,8 @@ enum WebCommand {
         return Pipeline(
             store: components.store, archive: components.archive,
             queue: RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger),
-            pusher: components.pusher, liveStream: nil, presence: RedisChannelPresence(pool: pool),
+            pusher: components.pusher, liveStream: nil, streamAudience: RedisLiveStreamAudience(pool: pool),
+            presence: RedisChannelPresence(pool: pool),
             maintenance: CachedMaintenanceSwitch(RedisMaintenanceSwitch(pool: pool), maximumAge: .seconds(1)),
             lock: RedisLock(pool: pool),
             logIDCache: InMemoryLogIDCache(capacity: max(1, configuration.logs.cacheSizeBytes / 64)),

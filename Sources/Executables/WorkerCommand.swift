@@ -58,12 +58,14 @@ enum WorkerCommand {
             configuration: configuration, applicationName: "travis-logs-worker",
             statementTimeout: PostgresConfiguration.workerStatementTimeout, logger: logger, metrics: metrics)
         // Parts forwarded by logs.pusher_forwarding jobs are published for the stream clients of
-        // every web process. The maintenance switch is read at most once a second instead of once
+        // every web process, for the jobs those clients watch, as read at most once a second per job.
+        // The maintenance switch is read at most once a second instead of once
         // per log_parts job. Partition maintenance waits `maintenance_initial_sleep` (30 s by
         // default) after turning the switch on, so every worker sees it before the maintenance starts.
         let pipeline = Pipeline(
             store: components.store, archive: components.archive, queue: queue,
             pusher: components.pusher.map(coalescedPusher), liveStream: coalescedLiveStream(pool: pool),
+            streamAudience: CachedLiveStreamAudience(RedisLiveStreamAudience(pool: pool), maximumAge: .seconds(1)),
             presence: CachedChannelPresence(RedisChannelPresence(pool: pool), maximumAge: .seconds(1)),
             maintenance: CachedMaintenanceSwitch(RedisMaintenanceSwitch(pool: pool), maximumAge: .seconds(1)),
             lock: RedisLock(pool: pool),

@@ -20,7 +20,7 @@ struct RedisLiveEventSourceTests {
     }
 
     @Test("unwatched job's message not decoded")
-    func unwatchedMessageNotDecoded() throws {
+    func unwatchedMessageNotDecoded() async throws {
         let logs = RecordingLogHandler()
         let source = try Self.makeSource(logs: logs)
         // Valid up to the job id, then invalid: decoding it would log a warning.
@@ -28,7 +28,7 @@ struct RedisLiveEventSourceTests {
         source.receive(invalidAfterID)
         #expect(logs.entries.isEmpty)
 
-        let live = source.subscribe(jobID: JobID(5))
+        let live = await source.subscribe(jobID: JobID(5))
         source.receive(invalidAfterID)
         #expect(logs.entries.map(\.message) == ["skipped a live message that is not a log part event"])
         withExtendedLifetime(live) {}
@@ -37,7 +37,7 @@ struct RedisLiveEventSourceTests {
     @Test("watched job's parts delivered, others skipped")
     func watchedPartsDelivered() async throws {
         let source = try Self.makeSource(logs: RecordingLogHandler())
-        let live = source.subscribe(jobID: JobID(5))
+        let live = await source.subscribe(jobID: JobID(5))
         source.receive(Self.message(6, 1))
         source.receive(Self.message(5, 1))
         source.receive(Self.message(6, 2))

@@ -63,13 +63,15 @@ struct RedisStreamTests {
     }
 
     static func makeServer(
-        url: String, channel: String, logs: RecordingLogHandler = RecordingLogHandler()
+        url: String, channel: String, logs: RecordingLogHandler = RecordingLogHandler(),
+        audience: (any LiveStreamAudience)? = nil, renewalInterval: Duration = .seconds(20)
     ) throws -> (APITestServer, RedisLiveEventSource) {
         let endpoint = try RedisEndpoint(url: url)
         let holder = SourceHolder()
         let server = try APITestServer(liveEvents: { pipeline in
             let source = RedisLiveEventSource(
-                endpoint: endpoint, channel: channel, settings: settings, logger: Logger(label: "web") { _ in logs })
+                endpoint: endpoint, channel: channel, settings: settings, audience: audience,
+                renewalInterval: renewalInterval, logger: Logger(label: "web") { _ in logs })
             holder.source = source
             return source
         })
@@ -157,6 +159,116 @@ struct RedisStreamTests {
         let messages = logs.entries.map(\.message)
         #expect(messages.contains("the Redis subscription was lost, reconnecting"))
         #expect(messages.filter { $0 == "subscribed to a Redis channel" }.count == 2)
+    }
+
+    @Test("forwarder publishes watched jobs only")
+    func forwarderPublishesWatchedJobsOnly() async throws {
+        let url = try Self.redisURL()
+        let channel = Self.uniqueChannel()
+        let pool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: url), settings: Self.settings, logger: Logger(label: "test"))
+        defer { pool.close() }
+        let audience = RedisLiveStreamAudience(pool: pool, channel: channel, lifetime: .seconds(30))
+        let (server, source) = try Self.makeServer(url: url, channel: channel, audience: audience)
+        defer {
+            source.stop()
+            Task { await server.stop() }
+        }
+        try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+        let otherJob = JobID(43)
+        #expect(try await audience.watchedJobs(among: [Self.jobID, otherJob]).isEmpty)
+
+        async let response = StreamTests.readStream(server)
+        try await Self.waitForStreamClient(source)
+        #expect(try await audience.watchedJobs(among: [Self.jobID, otherJob]) == [Self.jobID])
+        let ttl = try await pool.send("PTTL", audience.key(Self.jobID)).integerValue ?? 0
+        #expect(ttl > 20_000)
+        #expect(ttl <= 30_000)
+
+        let metrics = MetricsRegistry()
+        var forwarding = Pipeline.inMemory(
+            configuration: .defaults, liveStream: RedisLiveBroadcaster(pool: pool, channel: channel),
+            logger: Logger(label: "forwarder") { _ in RecordingLogHandler() }, metrics: metrics)
+        forwarding.streamAudience = CachedLiveStreamAudience(audience)
+        let other = RawLogPart(jobID: otherJob, log: "other", number: .number(1))
+        await forwarding.forwarder.forward([Self.part(1, "live one "), other, Self.part(2, "", final: true)])
+
+        let events = StreamTests.events(try await response.text)
+        #expect(events.map(\.id) == ["1", "2", nil])
+        let counter = { (result: String) in
+            metrics.counter("travis_logs_live_events_total", labels: ["target": "stream", "result": result]).value
+        }
+        #expect(counter("sent") == 2)
+        #expect(counter("skipped") == 1)
+    }
+
+    @Test("marks renewed while the client stays")
+    func marksRenewedWhileClientStays() async throws {
+        let url = try Self.redisURL()
+        let channel = Self.uniqueChannel()
+        let pool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: url), settings: Self.settings, logger: Logger(label: "test"))
+        defer { pool.close() }
+        let audience = RedisLiveStreamAudience(pool: pool, channel: channel, lifetime: .milliseconds(400))
+        let (server, source) = try Self.makeServer(
+            url: url, channel: channel, audience: audience, renewalInterval: .milliseconds(100))
+        defer {
+            source.stop()
+            Task { await server.stop() }
+        }
+        try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+        async let response = StreamTests.readStream(server)
+        try await Self.waitForStreamClient(source)
+        // Three lifetimes later the mark is still there, renewed by the web side.
+        for _ in 0..<6 {
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await audience.watchedJobs(among: [Self.jobID]) == [Self.jobID])
+        }
+        let forwarding = Self.forwardingPipeline(pool: pool, channel: channel)
+        await forwarding.forwarder.forward([Self.part(0, "", final: true)])
+        #expect(StreamTests.events(try await response.text).map(\.id) == ["0", nil])
+        // With the client gone, nothing renews the mark.
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try await audience.watchedJobs(among: [Self.jobID]).isEmpty)
+    }
+
+    @Test("parts skipped before mark sent from store")
+    func partsSkippedBeforeMarkComeFromStore() async throws {
+        let url = try Self.redisURL()
+        let channel = Self.uniqueChannel()
+        let pool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: url), settings: Self.settings, logger: Logger(label: "test"))
+        defer { pool.close() }
+        let audience = RedisLiveStreamAudience(pool: pool, channel: channel)
+        let (server, source) = try Self.makeServer(url: url, channel: channel, audience: audience)
+        defer {
+            source.stop()
+            Task { await server.stop() }
+        }
+        try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+        // The forwarder read the job as unwatched just before the client came, and keeps that
+        // result for a minute.
+        let stale = CachedLiveStreamAudience(audience, maximumAge: .seconds(60))
+        #expect(try await stale.watchedJobs(among: [Self.jobID]).isEmpty)
+        let logID = await server.store.findOrCreateLog(jobID: Self.jobID, at: Date())
+
+        async let response = StreamTests.readStream(server)
+        try await Self.waitForStreamClient(source)
+        var forwarding = Self.forwardingPipeline(pool: pool, channel: channel)
+        forwarding.streamAudience = stale
+        await forwarding.forwarder.forward([Self.part(0, "early "), Self.part(1, "", final: true)])
+        await server.store.insertParts(
+            [
+                NewLogPart(logID: logID, number: 0, content: "early ", isFinal: false),
+                NewLogPart(logID: logID, number: 1, content: "", isFinal: true),
+            ], at: Date())
+
+        let started = ContinuousClock.now
+        let stream = try await response
+        #expect(StreamTests.events(stream.text).map(\.id) == ["0", "1", nil])
+        #expect(stream.text.contains(#""_log":"early ""#))
+        // Read by the first quiet read of the store, not by the client giving up.
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test("malformed channel message is skipped")

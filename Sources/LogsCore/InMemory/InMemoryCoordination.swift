@@ -24,6 +24,32 @@ public actor InMemoryChannelPresence: ChannelPresence {
         guard let until = occupiedUntil[channel] else { return false }
         return clock.now() < until
     }
+
+    public func occupiedChannels(among channels: [String]) -> Set<String> {
+        Set(channels.filter(isOccupied))
+    }
+}
+
+/// `LiveStreamAudience` in memory, each mark lasting its lifetime as the Redis keys do.
+public actor InMemoryLiveStreamAudience: LiveStreamAudience {
+    private let clock: any LogsClock
+    private let lifetime: Duration
+    private var watchedUntil: [JobID: Date] = [:]
+
+    public init(clock: any LogsClock = SystemClock(), lifetime: Duration = LiveStreamAudienceDefaults.markLifetime) {
+        self.clock = clock
+        self.lifetime = lifetime
+    }
+
+    public func markWatched(_ jobIDs: [JobID]) {
+        let until = clock.now().addingTimeInterval(lifetime.timeInterval)
+        for jobID in jobIDs { watchedUntil[jobID] = until }
+    }
+
+    public func watchedJobs(among jobIDs: [JobID]) -> Set<JobID> {
+        let now = clock.now()
+        return Set(jobIDs.filter { watchedUntil[$0].map { now < $0 } ?? false })
+    }
 }
 
 /// `MaintenanceSwitch` in memory, turning itself off when its time runs out.

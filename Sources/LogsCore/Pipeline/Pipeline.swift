@@ -12,6 +12,9 @@ public struct Pipeline: Sendable {
     public var pusher: (any Broadcaster)?
     /// The fan-out behind the live stream endpoint, when this process serves one.
     public var liveStream: (any Broadcaster)?
+    /// The jobs that stream clients watch, when the live stream carries only their parts; nil
+    /// sends every part to the live stream.
+    public var streamAudience: (any LiveStreamAudience)?
     public var presence: any ChannelPresence
     public var maintenance: any MaintenanceSwitch
     public var lock: any DistributedLock
@@ -24,15 +27,17 @@ public struct Pipeline: Sendable {
 
     public init(
         store: any PartStore, archive: any Archive, queue: any JobQueue, pusher: (any Broadcaster)?,
-        liveStream: (any Broadcaster)?, presence: any ChannelPresence, maintenance: any MaintenanceSwitch,
-        lock: any DistributedLock, logIDCache: any LogIDCache, ignoredIDs: any IgnoredIDs, clock: any LogsClock,
-        configuration: LogsConfiguration, logger: Logger, metrics: MetricsRegistry
+        liveStream: (any Broadcaster)?, streamAudience: (any LiveStreamAudience)? = nil, presence: any ChannelPresence,
+        maintenance: any MaintenanceSwitch, lock: any DistributedLock, logIDCache: any LogIDCache,
+        ignoredIDs: any IgnoredIDs, clock: any LogsClock, configuration: LogsConfiguration, logger: Logger,
+        metrics: MetricsRegistry
     ) {
         self.store = store
         self.archive = archive
         self.queue = queue
         self.pusher = pusher
         self.liveStream = liveStream
+        self.streamAudience = streamAudience
         self.presence = presence
         self.maintenance = maintenance
         self.lock = lock
@@ -72,7 +77,7 @@ public struct Pipeline: Sendable {
         LiveForwarder(
             pusher: pusher, liveStream: liveStream, presence: presence,
             checksExistence: configuration.channelsExistenceCheck, usesPrivateChannels: configuration.pusher.secure,
-            logger: logger, metrics: metrics)
+            streamAudience: streamAudience, logger: logger, metrics: metrics)
     }
 
     public var aggregator: Aggregator {

@@ -7,6 +7,44 @@ public protocol ChannelPresence: Sendable {
     func markOccupied(_ channel: String) async throws
     func markVacant(_ channel: String) async throws
     func isOccupied(_ channel: String) async throws -> Bool
+
+    /// Returns the occupied channels among `channels`.
+    ///
+    /// The default implementation calls `isOccupied(_:)` once per channel. A presence kept
+    /// elsewhere should read them all in one round trip.
+    func occupiedChannels(among channels: [String]) async throws -> Set<String>
+}
+
+extension ChannelPresence {
+    public func occupiedChannels(among channels: [String]) async throws -> Set<String> {
+        var occupied: Set<String> = []
+        for channel in channels where try await isOccupied(channel) {
+            occupied.insert(channel)
+        }
+        return occupied
+    }
+}
+
+/// The jobs that a client watches on the live stream endpoint of some `web` process, so that the
+/// forwarders publish only those jobs' parts on the live channel.
+///
+/// A mark lasts `LiveStreamAudienceDefaults.markLifetime`, and the process serving the stream
+/// renews it while the client stays, so a process that dies leaves no mark for long. A forwarder
+/// may learn of a new mark up to a second late (see `CachedLiveStreamAudience`), so a stream reads
+/// the store for the parts published meanwhile.
+public protocol LiveStreamAudience: Sendable {
+    /// Marks the jobs as watched for `LiveStreamAudienceDefaults.markLifetime`.
+    func markWatched(_ jobIDs: [JobID]) async throws
+
+    /// Returns the jobs among `jobIDs` that a client watches.
+    func watchedJobs(among jobIDs: [JobID]) async throws -> Set<JobID>
+}
+
+public enum LiveStreamAudienceDefaults {
+    /// How long a mark lasts unless it is renewed.
+    public static let markLifetime: Duration = .seconds(60)
+    /// How often a process serving streams renews the marks of its clients' jobs.
+    public static let renewalInterval: Duration = .seconds(20)
 }
 
 public enum ChannelPresenceDefaults {

@@ -5,13 +5,16 @@ import Foundation
 /// Pusher gets a `job:log` event only when the job's channel is occupied, unless the existence
 /// check is off, and never one whose data is over 10 KB: a larger part is cut at a character
 /// boundary and counted, since browsers fetch the whole log afterwards. The live stream gets every
-/// part whole. Send failures are counted but not thrown, because a live event sent late by a retry
-/// is no use. They are logged once per run of failures per target, so an outage does not log one
-/// error per part, and the first success after a run logs how many sends failed.
+/// part whole, or, with an audience, only the parts of the jobs that a stream client watches. A
+/// part that goes to neither is not decoded. Send failures are counted but not thrown, because a
+/// live event sent late by a retry is no use. They are logged once per run of failures per
+/// target, so an outage does not log one error per part, and the first success after a run logs
+/// how many sends failed.
 public struct LiveForwarder: Sendable {
     private let pusher: (any Broadcaster)?
     private let liveStream: (any Broadcaster)?
     private let presence: any ChannelPresence
+    private let streamAudience: (any LiveStreamAudience)?
     private let checksExistence: Bool
     private let usesPrivateChannels: Bool
     private let normalizer = PartNormalizer()
@@ -19,85 +22,138 @@ public struct LiveForwarder: Sendable {
     private let metrics: MetricsRegistry
     private let failureRuns = FailureRuns()
 
+    /// - Parameter streamAudience: the jobs that stream clients watch; nil publishes every part on
+    ///   the live stream.
     public init(
         pusher: (any Broadcaster)?, liveStream: (any Broadcaster)?, presence: any ChannelPresence,
-        checksExistence: Bool, usesPrivateChannels: Bool, logger: Logger, metrics: MetricsRegistry
+        checksExistence: Bool, usesPrivateChannels: Bool, streamAudience: (any LiveStreamAudience)? = nil,
+        logger: Logger, metrics: MetricsRegistry
     ) {
         self.pusher = pusher
         self.liveStream = liveStream
         self.presence = presence
+        self.streamAudience = streamAudience
         self.checksExistence = checksExistence
         self.usesPrivateChannels = usesPrivateChannels
         self.logger = logger
         self.metrics = metrics
     }
 
+    /// The jobs whose parts go to one target.
+    private enum Selection {
+        case every
+        case some(Set<JobID>)
+
+        func contains(_ jobID: JobID) -> Bool {
+            switch self {
+            case .every: return true
+            case .some(let jobIDs): return jobIDs.contains(jobID)
+            }
+        }
+    }
+
     /// Forwards parts in the order given.
     public func forward(_ parts: [RawLogPart]) async {
         guard pusher != nil || liveStream != nil else { return }
-        var events: [LogPartEvent] = []
+        var jobIDs: [JobID] = []
+        for part in parts where !jobIDs.contains(part.jobID) { jobIDs.append(part.jobID) }
+        // Both usually come from memory, so they are read one after the other, because a child
+        // task for either would cost a thread hop for every job.
+        let occupied = await pusherJobs(among: jobIDs)
+        let streamed = await streamedJobs(among: jobIDs)
+        var streamEvents: [LogPartEvent] = []
+        var pusherEvents: [LogPartEvent] = []
+        var skipped = (pusher: 0, stream: 0)
         for part in parts {
-            do {
-                let normalized = try normalizer.normalize(part)
-                let channel = LogPartEvent.channel(for: part.jobID, isPrivate: usesPrivateChannels)
-                events.append(
-                    LogPartEvent(
-                        channel: channel, jobID: part.jobID, content: normalized.displayContent,
-                        number: normalized.number, isFinal: normalized.isFinal))
-            } catch let error as LogsError {
-                count("dropped")
-                logger.warning(
-                    "dropped live log part",
-                    metadata: ["job_id": "\(part.jobID)", "reason": "\(error.reason ?? "invalid")"])
-            } catch {
-                count("dropped")
-            }
+            let toPusher = occupied.contains(part.jobID)
+            let toStream = streamed.contains(part.jobID)
+            if pusher != nil && !toPusher { skipped.pusher += 1 }
+            if liveStream != nil && !toStream { skipped.stream += 1 }
+            guard toPusher || toStream, let event = event(for: part) else { continue }
+            if toStream { streamEvents.append(event) }
+            if toPusher { pusherEvents.append(truncated(event)) }
         }
-        guard !events.isEmpty else { return }
-        // The targets do not depend on each other, so neither waits for the other's round trips.
-        async let streamed: Void = send(events, to: liveStream, name: "stream")
-        if let pusher {
-            await send(await pusherEvents(from: events), to: pusher, name: "pusher")
+        count("skipped", target: "pusher", by: skipped.pusher)
+        count("skipped", target: "stream", by: skipped.stream)
+        if streamEvents.isEmpty || pusherEvents.isEmpty {
+            await send(streamEvents, to: liveStream, name: "stream")
+            await send(pusherEvents, to: pusher, name: "pusher")
+        } else {
+            // The targets do not depend on each other, so neither waits for the other's round trips.
+            async let sentToStream: Void = send(streamEvents, to: liveStream, name: "stream")
+            await send(pusherEvents, to: pusher, name: "pusher")
+            await sentToStream
         }
-        await streamed
     }
 
-    private func pusherEvents(from events: [LogPartEvent]) async -> [LogPartEvent] {
-        var result: [LogPartEvent] = []
-        var occupancy: [String: Bool] = [:]
-        for event in events {
-            if checksExistence {
-                let occupied: Bool
-                if let known = occupancy[event.channel] {
-                    occupied = known
-                } else {
-                    occupied = await isOccupied(event.channel)
-                    occupancy[event.channel] = occupied
-                }
-                guard occupied else {
-                    count("skipped")
-                    continue
-                }
-            }
-            let (limited, wasCut) = event.truncated()
-            if wasCut {
-                count("truncated")
-                logger.debug(
-                    "truncated live log part", metadata: ["job_id": "\(event.jobID)", "number": "\(event.number)"])
-            }
-            result.append(limited)
-        }
-        return result
-    }
-
-    /// Returns whether the channel is watched; when presence cannot be read, assumes it is, so
-    /// browsers keep getting events.
-    private func isOccupied(_ channel: String) async -> Bool {
+    /// Returns the part's event, or nil when the part is dropped.
+    private func event(for part: RawLogPart) -> LogPartEvent? {
         do {
-            return try await presence.isOccupied(channel)
+            let normalized = try normalizer.normalize(part)
+            return LogPartEvent(
+                channel: LogPartEvent.channel(for: part.jobID, isPrivate: usesPrivateChannels), jobID: part.jobID,
+                content: normalized.displayContent, number: normalized.number, isFinal: normalized.isFinal)
         } catch {
-            logger.warning("channel presence check failed", metadata: ["channel": "\(channel)", "error": "\(error)"])
-            return true
+            count("dropped", target: "pusher", by: 1)
+            let reason = (error as? LogsError)?.reason ?? "invalid"
+            logger.warning("dropped live log part", metadata: ["job_id": "\(part.jobID)", "reason": "\(reason)"])
+            return nil
+        }
+    }
+
+    private func truncated(_ event: LogPartEvent) -> LogPartEvent {
+        let (limited, wasCut) = event.truncated()
+        if wasCut {
+            count("truncated", target: "pusher", by: 1)
+            logger.debug(
+                "truncated live log part", metadata: ["job_id": "\(event.jobID)", "number": "\(event.number)"])
+        }
+        return limited
+    }
+
+    /// Returns the jobs whose channel is occupied. When presence cannot be read, assumes every
+    /// channel is, so browsers keep getting events.
+    private func pusherJobs(among jobIDs: [JobID]) async -> Selection {
+        guard pusher != nil else { return .some([]) }
+        guard checksExistence else { return .every }
+        let channels = jobIDs.map { LogPartEvent.channel(for: $0, isPrivate: usesPrivateChannels) }
+        do {
+            let occupied = try await presence.occupiedChannels(among: channels)
+            noteRead(of: "channel presence", failedWith: nil)
+            return .some(Set(zip(jobIDs, channels).lazy.filter { occupied.contains($0.1) }.map(\.0)))
+        } catch {
+            noteRead(of: "channel presence", failedWith: error)
+            return .every
+        }
+    }
+
+    /// Returns the jobs that a stream client watches. When the audience cannot be read, assumes
+    /// every job is watched.
+    private func streamedJobs(among jobIDs: [JobID]) async -> Selection {
+        guard liveStream != nil else { return .some([]) }
+        guard let streamAudience else { return .every }
+        do {
+            let watched = try await streamAudience.watchedJobs(among: jobIDs)
+            noteRead(of: "stream audience", failedWith: nil)
+            return .some(watched)
+        } catch {
+            noteRead(of: "stream audience", failedWith: error)
+            return .every
+        }
+    }
+
+    /// Logs the first failure of a run of failed reads, and the success that ends it.
+    private func noteRead(of name: String, failedWith error: (any Error)?) {
+        guard let error else {
+            if let failures = failureRuns.recordSuccess(name) {
+                logger.info("reading \(name) works again", metadata: ["failed_reads": "\(failures)"])
+            }
+            return
+        }
+        if failureRuns.recordFailure(name) {
+            logger.warning(
+                "reading \(name) failed, so live events go to every job until it works again",
+                metadata: ["error": "\(error)"])
         }
     }
 
@@ -128,10 +184,11 @@ public struct LiveForwarder: Sendable {
         }
     }
 
-    private func count(_ result: String) {
+    private func count(_ result: String, target: String, by amount: Int) {
+        guard amount > 0 else { return }
         metrics.counter(
-            "travis_logs_live_events_total", labels: ["target": "pusher", "result": result],
+            "travis_logs_live_events_total", labels: ["target": target, "result": result],
             help: "Live log events by target and result."
-        ).increment()
+        ).increment(by: amount)
     }
 }

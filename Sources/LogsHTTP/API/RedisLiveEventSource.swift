@@ -10,6 +10,10 @@ import Synchronization
 /// again, for example after Redis restarted, every client gets `LiveEvent.resubscribed`, because
 /// the messages published in between are lost. Each `StreamSession` then reads the parts after the
 /// last one it sent from the store, and drops the parts it gets twice.
+///
+/// With an audience, the source marks each job that its clients watch, before the first client's
+/// stream reads the store, and renews the marks while clients stay, so that the forwarders publish
+/// those jobs' parts.
 public final class RedisLiveEventSource: LiveEventSource {
     private typealias Continuation = AsyncStream<LiveEvent>.Continuation
 
@@ -24,16 +28,28 @@ public final class RedisLiveEventSource: LiveEventSource {
     private let bufferSize: Int
     private let state = Mutex(State())
     private let subscriber = Mutex<RedisSubscriber?>(nil)
+    private let audience: (any LiveStreamAudience)?
+    private let renewalInterval: Duration
+    private let renewal = Mutex<Task<Void, Never>?>(nil)
+    private let failureRuns = FailureRuns()
 
     /// - Parameters:
     ///   - channel: the channel the forwarders publish on, as `RedisLiveChannel` describes.
     ///   - bufferSize: how many events a slow client may fall behind before the oldest are dropped.
+    ///   - audience: where the watched jobs are marked for the forwarders; nil when they publish
+    ///     every part.
+    ///   - renewalInterval: how often the marks of the watched jobs are renewed, well within their
+    ///     lifetime.
     public init(
         endpoint: RedisEndpoint, channel: String = RedisLiveChannel.defaultName,
-        settings: RedisConnectionPool.Settings = .init(), bufferSize: Int = 10_000, logger: Logger
+        settings: RedisConnectionPool.Settings = .init(), bufferSize: Int = 10_000,
+        audience: (any LiveStreamAudience)? = nil,
+        renewalInterval: Duration = LiveStreamAudienceDefaults.renewalInterval, logger: Logger
     ) {
         self.logger = logger
         self.bufferSize = bufferSize
+        self.audience = audience
+        self.renewalInterval = renewalInterval
         let redisSubscriber = RedisSubscriber(
             endpoint: endpoint, channel: channel, settings: settings, logger: logger,
             onMessage: { [weak self] message in self?.receive(message) },
@@ -41,14 +57,26 @@ public final class RedisLiveEventSource: LiveEventSource {
         subscriber.withLock { $0 = redisSubscriber }
     }
 
-    /// Connects and subscribes on the subscriber's own thread, which delivers events until `stop()`.
+    /// Connects and subscribes on the subscriber's own thread, which delivers events until `stop()`,
+    /// and renews the marks of the watched jobs every `renewalInterval`.
     public func start() {
         subscriber.withLock { $0 }?.start()
+        guard audience != nil else { return }
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                guard let interval = self?.renewalInterval else { return }
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                await self.mark(self.state.withLock { Array($0.jobs.keys) })
+            }
+        }
+        renewal.withLock { $0 = task }
     }
 
     /// Closes the subscription and ends every client's stream.
     public func stop() {
         subscriber.withLock { $0 }?.stop()
+        renewal.withLock { $0 }?.cancel()
         let continuations = state.withLock { state in
             state.isStopped = true
             defer { state.jobs.removeAll() }
@@ -57,22 +85,48 @@ public final class RedisLiveEventSource: LiveEventSource {
         for continuation in continuations { continuation.finish() }
     }
 
-    public func subscribe(jobID: JobID) -> AsyncStream<LiveEvent> {
+    /// Returns the job's events from now on. The job's first client waits for its job to be
+    /// marked as watched, so that the stream's read of the store comes after the mark.
+    public func subscribe(jobID: JobID) async -> AsyncStream<LiveEvent> {
         let (stream, continuation) = AsyncStream.makeStream(
             of: LiveEvent.self, bufferingPolicy: .bufferingNewest(bufferSize))
-        let id = state.withLock { state -> Int? in
+        let subscription = state.withLock { state -> (id: Int, isFirst: Bool)? in
             guard !state.isStopped else { return nil }
             let id = state.nextID
             state.nextID += 1
             state.jobs[jobID, default: [:]][id] = continuation
-            return id
+            return (id, state.jobs[jobID]?.count == 1)
         }
-        guard let id else {
+        guard let subscription else {
             continuation.finish()
             return stream
         }
-        continuation.onTermination = { [weak self] _ in self?.unsubscribe(jobID: jobID, id: id) }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(jobID: jobID, id: subscription.id) }
+        if subscription.isFirst { await mark([jobID]) }
         return stream
+    }
+
+    /// Marks jobs as watched, a thousand at a time. A failure is logged once per run of failures:
+    /// the streams go on, and get the parts that no forwarder published from the store.
+    private func mark(_ jobIDs: [JobID]) async {
+        guard let audience else { return }
+        var start = 0
+        while start < jobIDs.count {
+            let end = min(start + 1_000, jobIDs.count)
+            do {
+                try await audience.markWatched(Array(jobIDs[start..<end]))
+                if let failures = failureRuns.recordSuccess("mark") {
+                    logger.info("marking watched jobs works again", metadata: ["failed_marks": "\(failures)"])
+                }
+            } catch {
+                if failureRuns.recordFailure("mark") {
+                    logger.warning(
+                        "marking watched jobs failed, so their streams may get parts late",
+                        metadata: ["error": "\(error)"])
+                }
+            }
+            start = end
+        }
     }
 
     /// Returns the number of open streams of a job.

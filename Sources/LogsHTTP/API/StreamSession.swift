@@ -20,6 +20,12 @@ struct StreamSession: Sendable {
     /// How long after a resubscription the stream reads the store a second time, for parts that
     /// were published while the subscription was down but stored only after the first read.
     static let recheckDelay: Duration = .seconds(1)
+    /// How long the stream waits without a live part before it reads the store for parts after
+    /// the last one sent. The wait doubles after each such read, up to `longestQuietWait`, and
+    /// starts again at this value when a live part comes. So a part that reached no live event, for
+    /// example because a forwarder learned of this stream's client late, is sent from the store.
+    static let quietWait: Duration = .milliseconds(1_500)
+    static let longestQuietWait: Duration = .seconds(60)
 
     private enum Input: Sendable {
         case live(LiveEvent)
@@ -63,11 +69,13 @@ struct StreamSession: Sendable {
         var sequencer = PartSequencer(lastEventID: lastEventID, gapWait: Self.missingPartsWait)
         var liveEnded = false
         var recheckAt: ContinuousClock.Instant?
+        var quiet = QuietReads(firstWait: Self.quietWait, longestWait: Self.longestQuietWait)
         guard output.send(sequencer.receive(stored.map(event), now: .now)) else { return }
         for await input in inputs {
             var ready: [LogPartEvent] = []
             switch input {
             case .live(.part(let part)):
+                quiet.reset()
                 if part.number == PartNumber.lastValue {
                     // No event names the parts before `last`, so the store is read for them first.
                     ready = sequencer.receive(await partsAfterLastSent(sequencer), now: .now)
@@ -83,6 +91,8 @@ struct StreamSession: Sendable {
                 ready = await fillGap(&sequencer)
                 if let deadline = recheckAt, deadline <= .now {
                     recheckAt = nil
+                    ready += sequencer.receive(await partsAfterLastSent(sequencer), now: .now)
+                } else if quiet.isDue() {
                     ready += sequencer.receive(await partsAfterLastSent(sequencer), now: .now)
                 }
             }
@@ -114,6 +124,37 @@ struct StreamSession: Sendable {
 
     private func event(_ part: StoredLogPart) -> LogPartEvent {
         LogPartEvent(channel: "", jobID: jobID, content: part.content ?? "", number: part.number, isFinal: part.isFinal)
+    }
+
+    /// When a stream without live parts reads the store next: after a wait that doubles with each
+    /// read, up to a limit.
+    private struct QuietReads {
+        let firstWait: Duration
+        let longestWait: Duration
+        var wait: Duration
+        var dueAt: ContinuousClock.Instant
+
+        init(firstWait: Duration, longestWait: Duration) {
+            self.firstWait = firstWait
+            self.longestWait = longestWait
+            wait = firstWait
+            dueAt = .now + firstWait
+        }
+
+        /// Starts the waits again from the first, as a live part just came.
+        mutating func reset() {
+            wait = firstWait
+            dueAt = .now + firstWait
+        }
+
+        /// Returns whether a read is due, and if so schedules the next one.
+        mutating func isDue() -> Bool {
+            let now = ContinuousClock.now
+            guard dueAt <= now else { return false }
+            wait = min(wait * 2, longestWait)
+            dueAt = now + wait
+            return true
+        }
     }
 
     /// Writes events and keep-alive comments to the client.

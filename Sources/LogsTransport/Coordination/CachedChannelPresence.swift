@@ -31,4 +31,8 @@ public final class CachedChannelPresence: ChannelPresence {
     public func isOccupied(_ channel: String) async throws -> Bool {
         try await occupancy.value(for: channel) { try await wrapped.isOccupied(channel) }
     }
+
+    public func occupiedChannels(among channels: [String]) async throws -> Set<String> {
+        try await occupancy.trueKeys(among: channels) { try await wrapped.occupiedChannels(among: $0) }
+    }
 }

@@ -30,6 +30,31 @@ final class ExpiringFlags<Key: Hashable & Sendable>: Sendable {
         return value
     }
 
+    /// Returns the keys among `keys` whose result is true: kept results younger than `maximumAge`
+    /// as they are, and the others from one call of `read`, which returns the true ones among the
+    /// keys it is given. What `read` returns is kept for every key it was given.
+    func trueKeys(among keys: [Key], read: ([Key]) async throws -> Set<Key>) async throws -> Set<Key> {
+        let now = ContinuousClock.now
+        var found: Set<Key> = []
+        var missing: [Key] = []
+        readings.withLock { readings in
+            for key in keys {
+                if let reading = readings[key], now - reading.readAt < maximumAge {
+                    if reading.value { found.insert(key) }
+                } else {
+                    missing.append(key)
+                }
+            }
+        }
+        guard !missing.isEmpty else { return found }
+        let read = try await read(missing)
+        readings.withLock { readings in
+            if readings.count + missing.count > capacity { readings.removeAll(keepingCapacity: true) }
+            for key in missing { readings[key] = Reading(value: read.contains(key), readAt: now) }
+        }
+        return found.union(read.intersection(missing))
+    }
+
     /// Returns the kept result for `key` while it is younger than `maximumAge`, or nil.
     func keptValue(for key: Key, now: ContinuousClock.Instant = .now) -> Bool? {
         guard let reading = readings.withLock({ $0[key] }), now - reading.readAt < maximumAge else { return nil }

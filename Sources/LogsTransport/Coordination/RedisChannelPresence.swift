@@ -26,4 +26,9 @@ public struct RedisChannelPresence: ChannelPresence {
     public func isOccupied(_ channel: String) async throws -> Bool {
         try await pool.send("EXISTS", Self.key(channel)) == .integer(1)
     }
+
+    /// Reads every channel's key with one `MGET`.
+    public func occupiedChannels(among channels: [String]) async throws -> Set<String> {
+        try await RedisFlags.presentKeys(among: channels, key: Self.key, pool: pool)
+    }
 }

@@ -189,4 +189,52 @@ struct CachedCoordinationTests {
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await cached.isOccupied("job-4"))
     }
+
+    /// Counts the calls that read the audience, and the jobs each call requested.
+    final class CountingAudience: LiveStreamAudience {
+        let wrapped = InMemoryLiveStreamAudience()
+        let requests = Mutex<[[JobID]]>([])
+
+        func markWatched(_ jobIDs: [JobID]) async throws { await wrapped.markWatched(jobIDs) }
+
+        func watchedJobs(among jobIDs: [JobID]) async throws -> Set<JobID> {
+            requests.withLock { $0.append(jobIDs) }
+            return await wrapped.watchedJobs(among: jobIDs)
+        }
+    }
+
+    @Test("audience reads missing jobs once")
+    func audienceReadsMissingJobsOnce() async throws {
+        let counting = CountingAudience()
+        await counting.wrapped.markWatched([JobID(1)])
+        let cached = CachedLiveStreamAudience(counting, maximumAge: .seconds(60))
+        #expect(try await cached.watchedJobs(among: [JobID(1), JobID(2)]) == [JobID(1)])
+        #expect(try await cached.watchedJobs(among: [JobID(2), JobID(3), JobID(1)]) == [JobID(1)])
+        #expect(try await cached.watchedJobs(among: [JobID(3), JobID(1)]) == [JobID(1)])
+        #expect(counting.requests.withLock { $0 } == [[JobID(1), JobID(2)], [JobID(3)]])
+    }
+
+    @Test("audience marks seen after maximum age")
+    func audienceMarks() async throws {
+        let counting = CountingAudience()
+        let cached = CachedLiveStreamAudience(counting, maximumAge: .milliseconds(50))
+        #expect(try await cached.watchedJobs(among: [JobID(4), JobID(5)]).isEmpty)
+        try await cached.markWatched([JobID(5)])
+        await counting.wrapped.markWatched([JobID(4)])
+        #expect(try await cached.watchedJobs(among: [JobID(4), JobID(5)]) == [JobID(5)])
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await cached.watchedJobs(among: [JobID(4), JobID(5)]) == [JobID(4), JobID(5)])
+    }
+
+    @Test("presence reads missing channels together")
+    func presenceReadsMissingChannels() async throws {
+        let counting = CountingPresence()
+        await counting.wrapped.markOccupied("job-1")
+        let cached = CachedChannelPresence(counting, maximumAge: .seconds(60))
+        #expect(try await cached.isOccupied("job-1"))
+        #expect(try await cached.occupiedChannels(among: ["job-1", "job-2", "job-3"]) == ["job-1"])
+        #expect(try await cached.occupiedChannels(among: ["job-2", "job-3"]).isEmpty)
+        // One read for job-1 alone, then one per channel through the default batch read.
+        #expect(counting.reads.load(ordering: .relaxed) == 3)
+    }
 }

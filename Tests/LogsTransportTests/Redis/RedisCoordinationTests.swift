@@ -36,6 +36,29 @@ struct RedisCoordinationTests {
         #expect(try await presence.isOccupied("job-2") == false)
     }
 
+    @Test("presence of several channels")
+    func presenceOfSeveralChannels() async throws {
+        let presence = RedisChannelPresence(pool: pool)
+        try await presence.markOccupied("job-7")
+        try await presence.markOccupied("job-9")
+        let occupied = try await presence.occupiedChannels(among: ["job-7", "job-8", "job-9", "job-7"])
+        #expect(occupied == ["job-7", "job-9"])
+        #expect(try await presence.occupiedChannels(among: []).isEmpty)
+    }
+
+    @Test("stream audience keys and expiry")
+    func streamAudience() async throws {
+        let audience = RedisLiveStreamAudience(pool: pool, channel: "test-live", lifetime: .milliseconds(300))
+        #expect(audience.key(JobID(12)) == "test-live:watched:12")
+        #expect(try await audience.watchedJobs(among: [JobID(11), JobID(12)]).isEmpty)
+        try await audience.markWatched([JobID(11), JobID(13)])
+        #expect(try await audience.watchedJobs(among: [JobID(11), JobID(12), JobID(13)]) == [JobID(11), JobID(13)])
+        let ttl = try #require(try await pool.send("PTTL", "test-live:watched:11").integerValue)
+        #expect((1...300).contains(ttl))
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(try await audience.watchedJobs(among: [JobID(11), JobID(13)]).isEmpty)
+    }
+
     @Test("maintenance switch remaining time")
     func maintenanceSwitchRemainingTime() async throws {
         let maintenance = RedisMaintenanceSwitch(pool: pool)
