@@ -20,7 +20,7 @@ struct ServerTests {
         defer { Task { await server.stop() } }
         let response = try await server.send("DELETE", "/uptime")
         #expect(response.status == 405)
-        #expect(response.headers["allow"] == "GET")
+        #expect(response.headers["allow"] == "GET, HEAD")
         #expect(response.errorMessage != nil)
     }
 

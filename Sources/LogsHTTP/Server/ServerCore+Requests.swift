@@ -114,7 +114,7 @@ extension ServerCore {
         if let shared = response.shared {
             return MHD_queue_response(connection.pointer, UInt32(response.status), shared.pointer) == .YES
         }
-        guard let mhdResponse = makeResponse(response, on: connection) else { return false }
+        guard let mhdResponse = makeResponse(response, for: state, on: connection) else { return false }
         defer { MHD_destroy_response(mhdResponse) }
         for (name, value) in response.headers {
             _ = MHD_add_response_header(mhdResponse, name, value)
@@ -122,7 +122,9 @@ extension ServerCore {
         return MHD_queue_response(connection.pointer, UInt32(response.status), mhdResponse) == .YES
     }
 
-    private func makeResponse(_ response: HTTPResponse, on connection: ConnectionHandle) -> OpaquePointer? {
+    private func makeResponse(_ response: HTTPResponse, for state: RequestState, on connection: ConnectionHandle)
+        -> OpaquePointer?
+    {
         if let buffer = response.buffer {
             let context = Unmanaged.passRetained(buffer).toOpaque()
             guard
@@ -151,7 +153,16 @@ extension ServerCore {
                 return nil
             }
             register(stream)
-            stream.start(producer)
+            if state.method == "HEAD" {
+                // libmicrohttpd sends no body for HEAD, so the producer is not started. Version
+                // 0.9.75 still sends the last chunk of a chunked body, which the client would read
+                // as the start of the next response. So this response is not chunked, and the
+                // connection closes after the headers because the body's length is unknown.
+                _ = travis_mhd_set_response_flags(response, .RF_HTTP_1_0_COMPATIBLE_STRICT)
+                stream.finish()
+            } else {
+                stream.start(producer)
+            }
             return response
         }
     }
