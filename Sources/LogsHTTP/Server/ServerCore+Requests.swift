@@ -4,7 +4,15 @@ import Foundation
 extension ServerCore {
     /// Reads the request line and query when the headers have arrived. The headers are read later,
     /// and only for requests that reach a handler.
-    func beginRequest(_ connection: ConnectionHandle, method: String, path: String) -> RequestState {
+    ///
+    /// - Parameter rejection: the message of a 400 response for input that libmicrohttpd could not
+    ///   hand over whole, such as a path cut at a NUL byte. Such a request matches no route.
+    func beginRequest(_ connection: ConnectionHandle, method: String, path: String, rejection: String?)
+        -> RequestState
+    {
+        if let rejection {
+            return RequestState(method: method, path: path, query: [:], match: .notFound, rejection: rejection)
+        }
         var query: [String: String] = [:]
         withUnsafeMutablePointer(to: &query) { pointer in
             _ = MHD_get_connection_values(connection.pointer, .GET_ARGUMENT_KIND, collectValue, pointer)
@@ -13,10 +21,14 @@ extension ServerCore {
         return RequestState(method: method, path: path, query: query, match: match)
     }
 
-    /// Responds with 413 before the body is read when `Content-Length` is over the route's limit.
+    /// Responds with 400 to a request that `beginRequest` rejected, and with 413 when
+    /// `Content-Length` is over the route's limit, before the body is read.
     ///
     /// - Returns: false when the response could not be queued, which closes the connection.
     func rejectEarly(_ state: RequestState, on connection: ConnectionHandle) -> Bool {
+        if let rejection = state.rejection {
+            return queue(.error(400, rejection), for: state, on: connection)
+        }
         guard let length = connection.header("Content-Length").flatMap(Int.init), length > state.maximumBodySize
         else {
             return true
