@@ -7,8 +7,9 @@
 #include <netinet/in.h>
 #include <microhttpd.h>
 
-// MHD_start_daemon, MHD_set_connection_option, MHD_get_daemon_info and MHD_get_connection_info are
-// variadic, so Swift cannot call them. These wrappers fix the argument list.
+// MHD_start_daemon, MHD_set_connection_option, MHD_get_daemon_info, MHD_get_connection_info and
+// MHD_set_response_options are variadic, so Swift cannot call them. These wrappers fix the argument
+// list.
 
 /// Starts a daemon, the non-variadic form of MHD_start_daemon.
 ///
@@ -52,6 +53,13 @@ static inline const union MHD_DaemonInfo *travis_mhd_get_daemon_info(struct MHD_
 static inline const union MHD_ConnectionInfo *
 travis_mhd_get_connection_info(struct MHD_Connection *connection, enum MHD_ConnectionInfoType info_type) {
     return MHD_get_connection_info(connection, info_type);
+}
+
+/// Sets the flags of a response, such as MHD_RF_HTTP_1_0_COMPATIBLE_STRICT. It passes no response
+/// options, because microhttpd.h 0.9.75 defines none besides MHD_RO_END.
+static inline enum MHD_Result travis_mhd_set_response_flags(struct MHD_Response *response,
+                                                            enum MHD_ResponseFlags flags) {
+    return MHD_set_response_options(response, flags, MHD_RO_END);
 }
 
 #endif

@@ -295,4 +295,26 @@ extension JobTests {
             #expect(error?.message.contains("Travis::Logs::Sidekiq::Nope") == true)
         }
     }
+
+    @Test("dead entry keeps unreadable payload")
+    func deadEntryKeepsPayload() throws {
+        let payload = "not json {\"é\\u0000"
+        let failedAt = Date(timeIntervalSince1970: 1_700_000_000.5)
+        let error = LogsError(.invalidJob, "queued job is not valid JSON")
+        let text = Job.deadEntry(forUnreadable: payload, queue: "archive", error: error, at: failedAt)
+
+        let entry = try Self.job(text)
+        #expect(entry.className == "TravisLogs::UnreadableJob")
+        #expect(entry.args == [.string(payload)])
+        #expect(entry.queue == "archive")
+        #expect(entry.jid.count == 24)
+        #expect(entry.errorClass == "LogsError.invalid_job")
+        #expect(entry.errorMessage == "queued job is not valid JSON")
+        #expect(entry.failedAt == 1_700_000_000.5)
+        #expect(entry.retryCount == 0)
+        let withoutQueue = try JSONValue(
+            parsing: Data(Job.deadEntry(forUnreadable: payload, queue: nil, error: error, at: failedAt).utf8))
+        #expect(withoutQueue["queue"] == nil)
+        #expect(withoutQueue["args"] == .array([.string(payload)]))
+    }
 }

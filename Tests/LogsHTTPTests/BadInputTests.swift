@@ -72,6 +72,88 @@ struct BadInputTests {
         #expect(response.errorMessage?.isEmpty == false, "\(testCase): \(response.text)")
     }
 
+    /// Sends raw request bytes with `Connection: close` and returns the parsed response.
+    private func sendRaw(_ server: APITestServer, _ head: [UInt8], body: String = "") async throws -> TestResponse {
+        let request = Data(head) + Data("Connection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+        let port = server.port
+        let raw = try await server.onClientThread { try LoopbackHTTPClient.exchange(request, port: port) }
+        return try LoopbackHTTPClient.parse(raw)
+    }
+
+    @Test("NUL byte in target or header gets 400")
+    func nulByte() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        _ = try await server.send("PUT", "/logs/1", token: true, body: Data("kept".utf8))
+        let token = Array("Authorization: token \(APITestServer.authToken)\r\n".utf8)
+        let cases: [(name: String, head: [UInt8], message: String)] = [
+            ("%00 in path", Array("GET /logs/1%00 HTTP/1.1\r\n".utf8) + token, "path or query"),
+            ("%00 inside segment", Array("GET /logs/1%002 HTTP/1.1\r\n".utf8) + token, "path or query"),
+            ("%00 in query", Array("GET /logs/1?by=job_id%00x HTTP/1.1\r\n".utf8) + token, "path or query"),
+            (
+                "raw NUL in path", Array("GET /logs/1".utf8) + [0] + Array("9 HTTP/1.1\r\n".utf8) + token,
+                "path or query"
+            ),
+            (
+                "NUL in token",
+                Array("GET /logs/1 HTTP/1.1\r\nAuthorization: token \(APITestServer.authToken)".utf8) + [0]
+                    + Array("def\r\n".utf8), "\"Authorization\""
+            ),
+            (
+                "NUL before value",
+                Array("GET /logs/1 HTTP/1.1\r\nAuthorization:".utf8) + [0]
+                    + Array(" token \(APITestServer.authToken)\r\n".utf8), "\"Authorization\""
+            ),
+            (
+                "NUL in other header",
+                Array("GET /logs/1 HTTP/1.1\r\n".utf8) + token + Array("X-Trace: a".utf8) + [0]
+                    + Array("b\r\nAccept: */*\r\n".utf8), "\"X-Trace\""
+            ),
+        ]
+        for testCase in cases {
+            let response = try await sendRaw(server, testCase.head + Array("Host: x\r\n".utf8))
+            #expect(response.status == 400, "\(testCase.name): \(response.text)")
+            #expect(response.errorMessage?.contains("NUL byte") == true, "\(testCase.name): \(response.text)")
+            #expect(response.errorMessage?.contains(testCase.message) == true, "\(testCase.name): \(response.text)")
+        }
+
+        // A write whose token was cut at a NUL byte would store the log.
+        let write = try await sendRaw(
+            server,
+            Array("PUT /logs/7 HTTP/1.1\r\nHost: x\r\nAuthorization: token \(APITestServer.authToken)".utf8) + [0]
+                + Array("x\r\n".utf8), body: "text")
+        #expect(write.status == 400)
+        #expect(try await server.store.log(jobID: JobID(7)) == nil)
+    }
+
+    @Test("header layout check passes ordinary requests")
+    func headerLayoutPasses() async throws {
+        let server = try APITestServer()
+        defer { Task { await server.stop() } }
+        _ = try await server.send("PUT", "/logs/1", token: true, body: Data("kept".utf8))
+        let long = String(repeating: "v", count: 12_000)
+        let requests: [(name: String, head: String)] = [
+            (
+                "long header",
+                "GET /logs/1 HTTP/1.1\r\nX-Long: \(long)\r\nAuthorization: token \(APITestServer.authToken)\r\n"
+            ),
+            ("bare LF", "GET /logs/1 HTTP/1.1\nAuthorization: token \(APITestServer.authToken)\nX-Empty:\n"),
+            ("spaces and tabs", "GET /logs/1%3F HTTP/1.1\r\nAuthorization:  \ttoken \(APITestServer.authToken)  \r\n"),
+            (
+                "encoded percent",
+                "GET /logs/1?by=job_id&x=%2500 HTTP/1.1\r\nAuthorization: token \(APITestServer.authToken)\r\n"
+            ),
+        ]
+        for request in requests {
+            let response = try await sendRaw(server, Array((request.head + "Host: x\r\n").utf8))
+            #expect(response.errorMessage?.contains("NUL byte") != true, "\(request.name): \(response.text)")
+        }
+        let long200 = try await sendRaw(server, Array((requests[0].head + "Host: x\r\n").utf8))
+        #expect(long200.status == 200)
+        let encoded = try await sendRaw(server, Array((requests[3].head + "Host: x\r\n").utf8))
+        #expect(encoded.status == 200)
+    }
+
     @Test("truncated body leaves the server serving")
     func truncatedBody() async throws {
         let server = try APITestServer()

@@ -1,6 +1,7 @@
 import Foundation
 import LogsCore
 import LogsHTTP
+import Synchronization
 import Testing
 
 @Suite("HTTP server and router")
@@ -20,7 +21,7 @@ struct ServerTests {
         defer { Task { await server.stop() } }
         let response = try await server.send("DELETE", "/uptime")
         #expect(response.status == 405)
-        #expect(response.headers["allow"] == "GET")
+        #expect(response.headers["allow"] == "GET, HEAD")
         #expect(response.errorMessage != nil)
     }
 
@@ -112,6 +113,55 @@ struct ServerTests {
         #expect(response.headers["content-type"]?.hasPrefix("text/plain") == true)
         #expect(response.text.contains("travis_logs_http_requests_total{"))
         #expect(response.text.contains("route=\"/uptime\""))
+    }
+
+    @Test("repeated failures log one error per route")
+    func repeatedFailuresLogOnce() async throws {
+        struct StoreDown: Error, CustomStringConvertible {
+            var description: String { "connection_failed: could not connect to server" }
+        }
+        let isDown = Mutex(true)
+        var router = Router()
+        for pattern in ["/first/:id", "/second"] {
+            router.add("GET", pattern) { _ in
+                if isDown.withLock({ $0 }) { throw StoreDown() }
+                return .json(["ok": true])
+            }
+        }
+        let logs = RecordingLogHandler()
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        configuration.bindAddress = "127.0.0.1"
+        let server = HTTPServer(
+            router: router, configuration: configuration, logger: Logger(label: "test") { _ in logs })
+        try server.start()
+        let port = UInt16(server.port)
+        let executor = ThreadExecutor(name: "failure-run-client")
+        defer { executor.shutdown() }
+        func get(_ path: String) async throws -> Int {
+            try await executor.run { try LoopbackHTTPClient.request("GET", path, port: port).status }
+        }
+
+        for id in 1...3 {
+            #expect(try await get("/first/\(id)") == 500)
+        }
+        #expect(try await get("/second") == 500)
+        isDown.withLock { $0 = false }
+        #expect(try await get("/first/4") == 200)
+        #expect(try await get("/first/5") == 200)
+        await server.shutdown()
+
+        let failures = logs.entries.filter { $0.message.hasPrefix("request failed") }
+        let errors = failures.filter { $0.level == .error }
+        #expect(errors.map { $0.metadata["route"]?.description } == ["/first/:id", "/second"])
+        #expect(errors.first?.metadata["error"]?.description == "connection_failed: could not connect to server")
+        let repeats = failures.filter { $0.level == .debug }
+        #expect(repeats.map { $0.metadata["path"]?.description } == ["/first/2", "/first/3"])
+        let recoveries = logs.entries.filter { $0.message == "requests work again" }
+        #expect(recoveries.count == 1)
+        #expect(recoveries.first?.level == .info)
+        #expect(recoveries.first?.metadata["route"]?.description == "/first/:id")
+        #expect(recoveries.first?.metadata["failed_requests"]?.description == "3")
     }
 
     @Test("slow handler times out with 503")

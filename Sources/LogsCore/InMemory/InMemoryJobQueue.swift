@@ -143,7 +143,13 @@ public actor InMemoryJobQueue: JobQueue {
         scheduled.removeAll { $0.due <= now }
         retries.removeAll { $0.due <= now }
         for entry in due {
-            guard var job = try? Job(jsonData: Data(entry.payload.utf8)) else { continue }
+            var job: Job
+            do {
+                job = try Job(jsonData: Data(entry.payload.utf8))
+            } catch {
+                dead.append(Job.deadEntry(forUnreadable: entry.payload, queue: nil, error: error, at: now))
+                continue
+            }
             job.enqueuedAt = now.timeIntervalSince1970
             queues[job.queue, default: []].append(Self.serialize(job))
         }
@@ -154,8 +160,11 @@ public actor InMemoryJobQueue: JobQueue {
             guard var list = queues[name], !list.isEmpty else { continue }
             let payload = list.removeFirst()
             queues[name] = list
-            guard let job = try? Job(jsonData: Data(payload.utf8)) else {
-                dead.append(payload)
+            let job: Job
+            do {
+                job = try Job(jsonData: Data(payload.utf8))
+            } catch {
+                dead.append(Job.deadEntry(forUnreadable: payload, queue: name, error: error, at: clock.now()))
                 continue
             }
             releaseUniqueKey(of: job)

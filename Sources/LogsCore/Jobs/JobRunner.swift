@@ -166,7 +166,7 @@ public final class JobRunner: Sendable {
 
     private func fail(_ reserved: ReservedJob, error: any Error, metadata: Logger.Metadata) async {
         let job = reserved.job
-        let errorClass = (error as? LogsError).map { "LogsError.\($0.code)" } ?? String(describing: type(of: error))
+        let errorClass = Job.errorClass(of: error)
         let message = "\(error)"
         let decision: SidekiqRetryPolicy.Decision
         if let logsError = error as? LogsError, logsError.code == .invalidJob {

@@ -21,9 +21,12 @@ func handleConnection(
     let core = Unmanaged<ServerCore>.fromOpaque(context).takeUnretainedValue()
     let handle = ConnectionHandle(pointer: connection)
 
-    guard let statePointer = requestContext.pointee else {
+    // The first call finds the record of the URI log callback, or nil, in the request context.
+    guard let statePointer = requestContext.pointee, RawRequestTarget(contextPointer: statePointer) == nil else {
+        let target = requestContext.pointee.flatMap(RawRequestTarget.init(contextPointer:))
         let state = core.beginRequest(
-            handle, method: method.map { String(cString: $0) } ?? "", path: url.map { String(cString: $0) } ?? "/")
+            handle, method: method.map { String(cString: $0) } ?? "", path: url.map { String(cString: $0) } ?? "/",
+            rejection: handle.nulByteMessage(target: target, url: url, method: method, version: version))
         requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
         core.requestStarted()
         return core.rejectEarly(state, on: handle) ? .YES : .NO
@@ -49,9 +52,36 @@ func completeRequest(
 ) {
     guard let context, let requestContext, let statePointer = requestContext.pointee else { return }
     requestContext.pointee = nil
+    // A request that ends before the access handler runs still has the URI log callback's record.
+    guard RawRequestTarget(contextPointer: statePointer) == nil else { return }
     let core = Unmanaged<ServerCore>.fromOpaque(context).takeUnretainedValue()
     let state = Unmanaged<RequestState>.fromOpaque(statePointer).takeRetainedValue()
     core.requestCompleted(state, terminatedNormally: terminationCode == .REQUEST_TERMINATED_COMPLETED_OK)
+}
+
+/// The URI log callback, called with the raw request target before libmicrohttpd decodes it.
+/// Returns the request context that the access handler's first call gets: a `RawRequestTarget`
+/// record.
+func inspectRequestTarget(
+    context: UnsafeMutableRawPointer?, target: UnsafePointer<CChar>?, connection: OpaquePointer?
+) -> UnsafeMutableRawPointer? {
+    guard let target else { return nil }
+    return RawRequestTarget(target: target).contextPointer
+}
+
+/// Checks one header for `HeaderLayoutCheck`, which `context` points to, and stops the iteration
+/// once a check has failed.
+func checkHeaderLayout(
+    context: UnsafeMutableRawPointer?,
+    kind: MHD_ValueKind,
+    key: UnsafePointer<CChar>?,
+    keySize: Int,
+    value: UnsafePointer<CChar>?,
+    valueSize: Int
+) -> MHD_Result {
+    guard let context, let key, let value else { return .YES }
+    let check = context.assumingMemoryBound(to: HeaderLayoutCheck.self)
+    return check.pointee.advance(name: key, value: value, valueSize: valueSize) ? .YES : .NO
 }
 
 /// Adds one header or query parameter to the dictionary that `context` points to.

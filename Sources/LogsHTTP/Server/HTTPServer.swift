@@ -47,6 +47,9 @@ public final class HTTPServer: Sendable {
                     option: .NOTIFY_COMPLETED,
                     value: unsafeBitCast(completeRequest as MHD_RequestCompletedCallback, to: Int.self),
                     ptr_value: context),
+                MHD_OptionItem(
+                    option: .URI_LOG_CALLBACK,
+                    value: unsafeBitCast(inspectRequestTarget as URILogCallback, to: Int.self), ptr_value: context),
                 MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
             ]
             let flags =
@@ -111,6 +114,10 @@ public final class HTTPServer: Sendable {
         return address
     }
 }
+
+/// The type of `MHD_OPTION_URI_LOG_CALLBACK`'s function, which microhttpd.h gives no name.
+private typealias URILogCallback =
+    @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, OpaquePointer?) -> UnsafeMutableRawPointer?
 
 /// The daemon pointer.
 ///

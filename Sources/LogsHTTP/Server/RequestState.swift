@@ -31,13 +31,16 @@ final class RequestState: Sendable {
     let query: [String: String]
     let match: Router.Match
     let maximumBodySize: Int
+    /// The message of the 400 response to a request rejected before routing, or nil.
+    let rejection: String?
     let mutable = Mutex(Mutable())
 
-    init(method: String, path: String, query: [String: String], match: Router.Match) {
+    init(method: String, path: String, query: [String: String], match: Router.Match, rejection: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
         self.match = match
+        self.rejection = rejection
         if case .found(let route, _) = match {
             maximumBodySize = route.maximumBodySize
         } else {

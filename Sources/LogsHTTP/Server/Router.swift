@@ -123,10 +123,23 @@ public struct Router: Sendable {
 
     /// Finds the route for a request.
     ///
+    /// `HEAD` on a path without a `HEAD` route gets the `GET` route, as Sinatra routes it, and
+    /// libmicrohttpd sends the response's status and headers without the body. `Allow` lists
+    /// `HEAD` wherever it lists `GET`.
+    public func match(method: String, path: String) -> Match {
+        let found = matchRegistered(method: method, path: path)
+        if method == "HEAD", case .methodNotAllowed(let allowed) = found, allowed.contains("GET") {
+            return matchRegistered(method: "GET", path: path)
+        }
+        return found
+    }
+
+    /// Finds the route registered for `method`.
+    ///
     /// Routes are compared by index and parameters are collected only for the route found,
     /// because copying the matching routes and building a dictionary for each were visible costs
     /// of every request in perf on a release build.
-    public func match(method: String, path: String) -> Match {
+    private func matchRegistered(method: String, path: String) -> Match {
         var contiguous = path
         return contiguous.withUTF8 { bytes in
             guard bytes.first == UInt8(ascii: "/") else { return match(method: method, segments: Self.split(path)) }
@@ -185,7 +198,9 @@ public struct Router: Sendable {
         let allowed = routes.filter { route in
             route.literalCount == literalCount && Self.matches(route.segments, pathSegments)
         }
-        return .methodNotAllowed(allowed: Set(allowed.map(\.method)).sorted())
+        var methods = Set(allowed.map(\.method))
+        if methods.contains("GET") { methods.insert("HEAD") }
+        return .methodNotAllowed(allowed: methods.sorted())
     }
 
     /// Splits the path at `/` and drops the text before its first `/`.

@@ -4,7 +4,15 @@ import Foundation
 extension ServerCore {
     /// Reads the request line and query when the headers have arrived. The headers are read later,
     /// and only for requests that reach a handler.
-    func beginRequest(_ connection: ConnectionHandle, method: String, path: String) -> RequestState {
+    ///
+    /// - Parameter rejection: the message of a 400 response for input that libmicrohttpd could not
+    ///   hand over whole, such as a path cut at a NUL byte. Such a request matches no route.
+    func beginRequest(_ connection: ConnectionHandle, method: String, path: String, rejection: String?)
+        -> RequestState
+    {
+        if let rejection {
+            return RequestState(method: method, path: path, query: [:], match: .notFound, rejection: rejection)
+        }
         var query: [String: String] = [:]
         withUnsafeMutablePointer(to: &query) { pointer in
             _ = MHD_get_connection_values(connection.pointer, .GET_ARGUMENT_KIND, collectValue, pointer)
@@ -13,10 +21,14 @@ extension ServerCore {
         return RequestState(method: method, path: path, query: query, match: match)
     }
 
-    /// Responds with 413 before the body is read when `Content-Length` is over the route's limit.
+    /// Responds with 400 to a request that `beginRequest` rejected, and with 413 when
+    /// `Content-Length` is over the route's limit, before the body is read.
     ///
     /// - Returns: false when the response could not be queued, which closes the connection.
     func rejectEarly(_ state: RequestState, on connection: ConnectionHandle) -> Bool {
+        if let rejection = state.rejection {
+            return queue(.error(400, rejection), for: state, on: connection)
+        }
         guard let length = connection.header("Content-Length").flatMap(Int.init), length > state.maximumBodySize
         else {
             return true
@@ -114,7 +126,7 @@ extension ServerCore {
         if let shared = response.shared {
             return MHD_queue_response(connection.pointer, UInt32(response.status), shared.pointer) == .YES
         }
-        guard let mhdResponse = makeResponse(response, on: connection) else { return false }
+        guard let mhdResponse = makeResponse(response, for: state, on: connection) else { return false }
         defer { MHD_destroy_response(mhdResponse) }
         for (name, value) in response.headers {
             _ = MHD_add_response_header(mhdResponse, name, value)
@@ -122,7 +134,9 @@ extension ServerCore {
         return MHD_queue_response(connection.pointer, UInt32(response.status), mhdResponse) == .YES
     }
 
-    private func makeResponse(_ response: HTTPResponse, on connection: ConnectionHandle) -> OpaquePointer? {
+    private func makeResponse(_ response: HTTPResponse, for state: RequestState, on connection: ConnectionHandle)
+        -> OpaquePointer?
+    {
         if let buffer = response.buffer {
             let context = Unmanaged.passRetained(buffer).toOpaque()
             guard
@@ -151,7 +165,16 @@ extension ServerCore {
                 return nil
             }
             register(stream)
-            stream.start(producer)
+            if state.method == "HEAD" {
+                // libmicrohttpd sends no body for HEAD, so the producer is not started. Version
+                // 0.9.75 still sends the last chunk of a chunked body, which the client would read
+                // as the start of the next response. So this response is not chunked, and the
+                // connection closes after the headers because the body's length is unknown.
+                _ = travis_mhd_set_response_flags(response, .RF_HTTP_1_0_COMPATIBLE_STRICT)
+                stream.finish()
+            } else {
+                stream.start(producer)
+            }
             return response
         }
     }

@@ -19,6 +19,10 @@ final class ServerCore: Sendable {
     /// up by labels in the registry took about 5% of the CPU time of a part PUT (perf on a release
     /// build).
     private let accessMetrics = Mutex<[AccessMetricsKey: AccessMetrics]>([:])
+    /// Runs of requests that failed with an unexpected error, counted per method and route, so
+    /// that an outage such as PostgreSQL being down logs one error line per route, not one per
+    /// request.
+    private let failureRuns = FailureRuns()
 
     private struct AccessMetricsKey: Hashable {
         let method: String
@@ -76,11 +80,22 @@ final class ServerCore: Sendable {
     }
 
     /// Runs a route handler and turns its errors into responses.
-    func respond(using handler: @escaping Router.Handler, to request: HTTPRequest) async -> HTTPResponse {
+    ///
+    /// A handler that returns ends the run of failures of its method and route, which
+    /// `response(for:request:route:)` counts.
+    func respond(using handler: @escaping Router.Handler, to request: HTTPRequest, route: String) async
+        -> HTTPResponse
+    {
         do {
-            return try await handler(request)
+            let response = try await handler(request)
+            if let failures = failureRuns.recordSuccess("\(request.method) \(route)") {
+                logger.info(
+                    "requests work again",
+                    metadata: ["method": "\(request.method)", "route": "\(route)", "failed_requests": "\(failures)"])
+            }
+            return response
         } catch {
-            return response(for: error, request: request)
+            return response(for: error, request: request, route: route)
         }
     }
 
@@ -90,7 +105,7 @@ final class ServerCore: Sendable {
         _ handler: @escaping Router.Handler, request: HTTPRequest, state: RequestState, connection: ConnectionHandle
     ) {
         let key = registerPending(state, connection: connection)
-        runPendingHandler(key, handler: handler, request: request)
+        runPendingHandler(key, handler: handler, request: request, route: state.routePattern)
     }
 
     /// Registers a suspended request with the watchdog, and returns the key that completes it.
@@ -102,9 +117,11 @@ final class ServerCore: Sendable {
     }
 
     /// Runs a handler in a task for a registered suspended request.
-    func runPendingHandler(_ key: ObjectIdentifier, handler: @escaping Router.Handler, request: HTTPRequest) {
+    func runPendingHandler(
+        _ key: ObjectIdentifier, handler: @escaping Router.Handler, request: HTTPRequest, route: String
+    ) {
         let task = Task {
-            let response = await self.respond(using: handler, to: request)
+            let response = await self.respond(using: handler, to: request, route: route)
             self.finishHandler(key, response: response)
         }
         handling.withLock { $0[key]?.task = task }
@@ -155,7 +172,10 @@ final class ServerCore: Sendable {
         }
     }
 
-    func response(for error: any Error, request: HTTPRequest) -> HTTPResponse {
+    /// Turns a handler's error into a response. An unexpected error gets a 500 response and is logged at
+    /// error level when it starts a run of failures of the request's method and route, and at
+    /// debug level while the run lasts.
+    func response(for error: any Error, request: HTTPRequest, route: String) -> HTTPResponse {
         if let error = error as? HTTPError {
             return .error(error.status, error.message, headers: error.headers)
         }
@@ -166,8 +186,14 @@ final class ServerCore: Sendable {
             // The watchdog cancelled a handler that timed out and has answered for it.
             return .error(503, "the request was cancelled")
         }
-        logger.error(
-            "request failed", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
+        let metadata: Logger.Metadata = [
+            "method": "\(request.method)", "route": "\(route)", "path": "\(request.path)", "error": "\(error)",
+        ]
+        if failureRuns.recordFailure("\(request.method) \(route)") {
+            logger.error("request failed; logging again once this route works", metadata: metadata)
+        } else {
+            logger.debug("request failed again", metadata: metadata)
+        }
         return .error(500, "internal error; the server log has the details")
     }
 

@@ -39,8 +39,11 @@ extension SQLiteJobQueue {
         for row in rows {
             let id = try row.requiredInteger("id")
             let payload = try row.text("payload") ?? ""
-            guard var job = try? Job(jsonData: Data(payload.utf8)) else {
-                try connection.query(SQLiteJobQueueStatements.markDead, [.integer(id)])
+            var job: Job
+            do {
+                job = try Job(jsonData: Data(payload.utf8))
+            } catch {
+                try markDead(id, payload: payload, queue: nil, error: error, at: now, on: connection)
                 continue
             }
             job.enqueuedAt = now.timeIntervalSince1970
@@ -50,14 +53,19 @@ extension SQLiteJobQueue {
     }
 
     /// Takes the first job of the first queue in `order` that has one and marks it in progress.
-    /// A payload that is not a valid job goes to the dead set.
-    static func takeNext(from order: [String], on connection: isolated SQLiteConnection) throws -> ReservedJob? {
+    /// A payload that is not a valid job goes to the dead set, failed at `now`.
+    static func takeNext(from order: [String], at now: Date, on connection: isolated SQLiteConnection) throws
+        -> ReservedJob?
+    {
         for name in order {
             while let row = try connection.query(SQLiteJobQueueStatements.firstQueued, [.text(name)]).first {
                 let id = try row.requiredInteger("id")
                 let payload = try row.text("payload") ?? ""
-                guard let job = try? Job(jsonData: Data(payload.utf8)) else {
-                    try connection.query(SQLiteJobQueueStatements.markDead, [.integer(id)])
+                let job: Job
+                do {
+                    job = try Job(jsonData: Data(payload.utf8))
+                } catch {
+                    try markDead(id, payload: payload, queue: name, error: error, at: now, on: connection)
                     continue
                 }
                 if let key = job.uniqueKey {
@@ -68,6 +76,16 @@ extension SQLiteJobQueue {
             }
         }
         return nil
+    }
+
+    /// Moves the row of a payload that is not a readable job to the dead set, as the entry that
+    /// `Job.deadEntry(forUnreadable:queue:error:at:)` makes of it.
+    static func markDead(
+        _ id: Int64, payload: String, queue: String?, error: any Error, at now: Date,
+        on connection: isolated SQLiteConnection
+    ) throws {
+        let entry = Job.deadEntry(forUnreadable: payload, queue: queue, error: error, at: now)
+        try connection.query(SQLiteJobQueueStatements.markDead, [.integer(id), .text(entry)])
     }
 
     /// Orders queues at random, each as likely to come first as its weight gives, as Sidekiq's

@@ -104,7 +104,7 @@ public final class SQLiteJobQueue: JobQueue {
             let reserved = try await connection.run { connection in
                 try connection.withTransaction { connection in
                     try Self.promoteDueJobs(at: now, on: connection)
-                    return try Self.takeNext(from: order, on: connection)
+                    return try Self.takeNext(from: order, at: now, on: connection)
                 }
             }
             if let reserved { return reserved }
@@ -155,18 +155,22 @@ public final class SQLiteJobQueue: JobQueue {
     /// - Returns: how many jobs went back.
     @discardableResult
     public func recoverInProgress() async throws -> Int {
+        let now = clock.now()
         let count = try await connection.run { connection in
             try connection.withTransaction { connection in
                 // Newest first, each to the front, so the oldest ends up first.
                 let rows = try connection.query(SQLiteJobQueueStatements.inProgress)
                 for row in rows {
+                    let id = try row.requiredInteger("id")
                     let payload = try row.text("payload") ?? ""
-                    try connection.query(SQLiteJobQueueStatements.deleteByID, [.integer(try row.requiredInteger("id"))])
-                    guard let job = try? Job(jsonData: Data(payload.utf8)) else {
-                        try connection.query(
-                            SQLiteJobQueueStatements.insertWaiting, [.text("dead"), .text(""), .text(payload), .null])
+                    let job: Job
+                    do {
+                        job = try Job(jsonData: Data(payload.utf8))
+                    } catch {
+                        try Self.markDead(id, payload: payload, queue: nil, error: error, at: now, on: connection)
                         continue
                     }
+                    try connection.query(SQLiteJobQueueStatements.deleteByID, [.integer(id)])
                     try Self.returnToFront(payload, of: job, on: connection)
                 }
                 return rows.count

@@ -66,8 +66,10 @@ enum SQLiteJobQueueStatements {
         name: "job_queue_mark_in_progress",
         sql: "UPDATE job_queue_jobs SET state = 'in_progress', position = 0 WHERE id = ?1")
 
+    /// Moves a row to the dead set with the dead-set entry `?2` as its payload.
     static let markDead = SQLiteStatement(
-        name: "job_queue_mark_dead", sql: "UPDATE job_queue_jobs SET state = 'dead', position = 0 WHERE id = ?1")
+        name: "job_queue_mark_dead",
+        sql: "UPDATE job_queue_jobs SET state = 'dead', position = 0, payload = ?2 WHERE id = ?1")
 
     /// Removes one in-progress row with this payload, as `LREM` removes one list entry.
     static let removeInProgress = SQLiteStatement(

@@ -36,8 +36,8 @@ extension RedisJobQueue {
     /// The call shares its round trip with concurrent fetches and acknowledgements.
     private func fetchFirst(of order: [String]) async throws -> ReservedJob? {
         while true {
-            if let payload = takePrefetched(from: order) {
-                if let reserved = try await reserved(payload) { return reserved }
+            if let (queue, payload) = takePrefetched(from: order) {
+                if let reserved = try await reserved(payload, from: queue) { return reserved }
                 continue
             }
             let command = fetchCommand(order)
@@ -47,7 +47,7 @@ extension RedisJobQueue {
             if taken.count > 1 {
                 state.withLock { $0.prefetched.append(contentsOf: taken.dropFirst()) }
             }
-            if let reserved = try await reserved(first.payload) { return reserved }
+            if let reserved = try await reserved(first.payload, from: first.queue) { return reserved }
         }
     }
 
@@ -71,10 +71,10 @@ extension RedisJobQueue {
         return taken
     }
 
-    private func takePrefetched(from order: [String]) -> String? {
-        state.withLock { state -> String? in
+    private func takePrefetched(from order: [String]) -> (queue: String, payload: String)? {
+        state.withLock { state -> (queue: String, payload: String)? in
             guard let index = state.prefetched.firstIndex(where: { order.contains($0.queue) }) else { return nil }
-            return state.prefetched.remove(at: index).payload
+            return state.prefetched.remove(at: index)
         }
     }
 
@@ -82,19 +82,22 @@ extension RedisJobQueue {
         let seconds = String(format: "%.3f", duration.timeInterval)
         let reply = try await pool.send("BRPOPLPUSH", keys.queue(queue), keys.inProgress(identity), seconds)
         guard let payload = reply.stringValue else { return nil }
-        return try await reserved(payload)
+        return try await reserved(payload, from: queue)
     }
 
-    /// Reads a taken job and releases its unique claim; a payload that is not a job goes to the
-    /// dead set and returns nil.
-    private func reserved(_ payload: String) async throws -> ReservedJob? {
+    /// Reads a job taken from `queue` and releases its unique claim. A payload that is not a job
+    /// goes to the dead set as the entry `Job.deadEntry(forUnreadable:queue:error:at:)` makes, and
+    /// returns nil.
+    private func reserved(_ payload: String, from queue: String) async throws -> ReservedJob? {
         let job: Job
         do {
             job = try SidekiqJobJSON.job(from: payload)
         } catch {
             logger.error(
-                "queued job is not a valid Sidekiq job; moved to the dead set", metadata: ["error": "\(error)"])
-            try await bury(payload: payload, as: payload)
+                "queued job is not a valid Sidekiq job; moved to the dead set",
+                metadata: ["queue": "\(queue)", "error": "\(error)"])
+            let entry = Job.deadEntry(forUnreadable: payload, queue: queue, error: error, at: clock.now())
+            try await bury(payload: payload, as: entry)
             return nil
         }
         if let uniqueKey = SidekiqJobJSON.uniqueKey(of: job) {

@@ -35,12 +35,16 @@ extension RedisJobQueue {
         return moved
     }
 
-    /// Returns the member, the job to push with `enqueued_at` set to `now`, and its queue name, or
-    /// an empty queue name for a member that is not a job.
+    /// Returns the member, the job to push with `enqueued_at` set to `now`, and its queue name. For
+    /// a member that is not a job, returns the member, its dead-set entry and an empty queue name.
     private func promotionTriple(_ member: String, now: Date) -> [String] {
-        guard var job = try? SidekiqJobJSON.job(from: member) else {
-            logger.error("scheduled job is not a valid Sidekiq job; moved to the dead set")
-            return [member, member, ""]
+        var job: Job
+        do {
+            job = try SidekiqJobJSON.job(from: member)
+        } catch {
+            logger.error(
+                "scheduled job is not a valid Sidekiq job; moved to the dead set", metadata: ["error": "\(error)"])
+            return [member, Job.deadEntry(forUnreadable: member, queue: nil, error: error, at: now), ""]
         }
         job.enqueuedAt = now.timeIntervalSince1970
         return [member, Self.serialize(job), job.queue]

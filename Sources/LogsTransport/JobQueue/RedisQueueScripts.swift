@@ -73,8 +73,8 @@ enum RedisQueueScripts {
     /// Moves due jobs from the sorted set KEYS[1] to their queues. ARGV[1] is the key prefix,
     /// ARGV[2] the current time as a score, then triples of (member, job to push, queue name).
     /// A member is moved only if this call removed it, so racing pollers, Ruby Sidekiq's
-    /// included, never push a job twice. An empty queue name sends the member to the dead set
-    /// KEYS[3]. Returns how many members were moved.
+    /// included, never push a job twice. An empty queue name sends the second element of the
+    /// triple, a dead-set entry, to the dead set KEYS[3]. Returns how many members were moved.
     static let promote = RedisScript(
         name: "promote",
         source: """
@@ -83,7 +83,7 @@ enum RedisQueueScripts {
               if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then
                 local queue = ARGV[i + 2]
                 if queue == '' then
-                  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[i])
+                  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[i + 1])
                 else
                   redis.call('SADD', KEYS[2], queue)
                   redis.call('LPUSH', ARGV[1] .. 'queue:' .. queue, ARGV[i + 1])
@@ -97,8 +97,10 @@ enum RedisQueueScripts {
     /// Pushes every job of the in-progress list KEYS[3] back to the front of its queue, and
     /// removes identity ARGV[2] from the process set KEYS[1]. Unless ARGV[4] is `force`, does
     /// nothing while the heartbeat key KEYS[2] exists. A job without a readable `queue` goes to
-    /// the dead set KEYS[5] with score ARGV[3]. KEYS[4] is the set of queue names and ARGV[1] the
-    /// key prefix. Returns how many jobs moved, or -1 when the process is alive.
+    /// the dead set KEYS[5] with score ARGV[3], in the entry that `Job.deadEntry` makes: its text
+    /// is the only argument, and its `jid` is the start of the text's SHA-1, so that the script
+    /// stays deterministic. KEYS[4] is the set of queue names and ARGV[1] the key prefix. Returns
+    /// how many jobs moved, or -1 when the process is alive.
     static let recover = RedisScript(
         name: "recover",
         source: """
@@ -113,7 +115,12 @@ enum RedisQueueScripts {
                 redis.call('SADD', KEYS[4], queue)
                 redis.call('RPUSH', ARGV[1] .. 'queue:' .. queue, job)
               else
-                redis.call('ZADD', KEYS[5], ARGV[3], job)
+                local entry = cjson.encode({
+                  class = 'TravisLogs::UnreadableJob', args = {job}, jid = string.sub(redis.sha1hex(job), 1, 24),
+                  error_class = 'LogsError.invalid_job', error_message = 'queued job has no valid "queue" field',
+                  failed_at = tonumber(ARGV[3]), retry_count = 0
+                })
+                redis.call('ZADD', KEYS[5], ARGV[3], entry)
               end
               count = count + 1
             end

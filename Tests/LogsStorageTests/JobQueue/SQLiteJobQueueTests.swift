@@ -68,6 +68,36 @@ struct SQLiteJobQueueTests {
         #expect(waiting.map(\.jid) == jobs.map(\.jid))
     }
 
+    @Test("unreadable payload buried with its error")
+    func unreadablePayloadGoesToDeadSet() async throws {
+        let file = try SQLiteTestFile()
+        defer { file.remove() }
+        let clock = ManualClock()
+        let first = try await SQLiteJobQueue(path: file.path, clock: clock)
+        await first.close()
+        let connection = try await SQLiteConnection(path: file.path, busyTimeout: .seconds(1))
+        try await connection.execute(
+            "INSERT INTO job_queue_jobs (state, queue, payload) VALUES ('queued', 'archive', 'not json')",
+            name: "insert_unreadable")
+        await connection.close()
+
+        let queue = try await SQLiteJobQueue(path: file.path, clock: clock)
+        let reserved = try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero)
+        let dead = try await queue.deadJobs()
+        await queue.close()
+
+        #expect(reserved == nil)
+        let entry = try #require(dead.first)
+        #expect(dead.count == 1)
+        #expect(entry.className == "TravisLogs::UnreadableJob")
+        #expect(entry.args == [.string("not json")])
+        #expect(entry.queue == "archive")
+        #expect(entry.errorClass == "LogsError.invalid_job")
+        #expect(entry.errorMessage == "queued job is not valid JSON")
+        #expect(entry.failedAt == clock.now().timeIntervalSince1970)
+        #expect(entry.retryCount == 0)
+    }
+
     @Test("second queue on one file is rejected")
     func secondQueueRejected() async throws {
         let file = try SQLiteTestFile()

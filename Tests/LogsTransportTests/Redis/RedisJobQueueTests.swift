@@ -254,15 +254,64 @@ struct RedisJobQueueTests {
         try await cleanUp()
     }
 
-    @Test("invalid payload goes to dead set")
+    /// Reads the dead set's entries, oldest first, and checks the members every entry of an
+    /// unreadable payload has.
+    func unreadableDeadEntries(failedAround date: Date) async throws -> [JSONValue] {
+        let members = try await pool.send("ZRANGE", namespace + "dead", "0", "-1").arrayValue ?? []
+        var entries: [JSONValue] = []
+        for member in members {
+            let text = try #require(member.stringValue)
+            let entry = try JSONValue(parsing: Data(text.utf8))
+            #expect(entry["class"] == .string("TravisLogs::UnreadableJob"), "\(text)")
+            #expect(entry["error_class"] == "LogsError.invalid_job", "\(text)")
+            #expect(entry["error_message"]?.stringValue?.hasPrefix("queued job") == true, "\(text)")
+            #expect(entry["retry_count"] == .integer(0), "\(text)")
+            #expect(entry["jid"]?.stringValue?.count == 24, "\(text)")
+            let failedAt = try #require(entry["failed_at"]?.doubleValue, "\(text)")
+            #expect(abs(failedAt - date.timeIntervalSince1970) < 60, "\(text)")
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    @Test("invalid payload buried with its error")
     func invalidPayloadGoesToDeadSet() async throws {
         let queue = makeQueue()
         try await queue.push([Self.archiveJob(1)])
-        _ = try await pool.send("RPUSH", namespace + "queue:archive", "not json")
-        let reserved = try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero)
-        #expect(reserved?.job.args == [.integer(1)])
-        let dead = try await pool.send("ZRANGE", namespace + "dead", "0", "-1")
-        #expect(dead == .array([.string("not json")]))
+        let payloads = ["not json", #"{"class":"Travis::Logs::Sidekiq::Archive","args":[2]}"#, "[1,2]"]
+        for payload in payloads {
+            _ = try await pool.send("RPUSH", namespace + "queue:archive", payload)
+        }
+        try await queue.push([Self.archiveJob(3)])
+        let first = try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero)
+        #expect(first?.job.args == [.integer(1)])
+        let next = try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero)
+        #expect(next?.job.args == [.integer(3)])
+
+        let entries = try await unreadableDeadEntries(failedAround: Date())
+        #expect(Set(entries.compactMap { $0["args"] }) == Set(payloads.map { .array([.string($0)]) }))
+        #expect(entries.allSatisfy { $0["queue"] == "archive" })
+        let missingJID = entries.first { $0["args"]?.arrayValue?.first?.stringValue == payloads[1] }
+        #expect(missingJID?["error_message"] == #"queued job has no valid "queue" field"#)
+        #expect(Set(entries.compactMap { $0["jid"] }).count == 3)
+        try await queue.close()
+        try await cleanUp()
+    }
+
+    @Test("unreadable promoted and recovered payloads buried")
+    func unreadableScheduledAndInProgress() async throws {
+        let queue = makeQueue()
+        let dying = "dying-\(UUID().uuidString)"
+        _ = try await pool.send("ZADD", namespace + "schedule", "1", "scheduled garbage")
+        _ = try await pool.send("SADD", namespace + "travis-logs:processes", dying)
+        _ = try await pool.send("RPUSH", namespace + "travis-logs:in-progress:\(dying)", #"{"jid":"abc"}"#)
+        #expect(try await queue.promoteDueJobs() == 1)
+        #expect(try await queue.recoverDeadProcesses() == 1)
+
+        let entries = try await unreadableDeadEntries(failedAround: Date())
+        #expect(Set(entries.compactMap { $0["args"] }) == [.array(["scheduled garbage"]), .array([#"{"jid":"abc"}"#])])
+        #expect(entries.allSatisfy { $0["queue"] == nil })
+        #expect(try await queue.scheduledJobs().isEmpty)
         try await queue.close()
         try await cleanUp()
     }

@@ -101,6 +101,26 @@ struct SidekiqCompatibilityTests {
         try await finish(queue)
     }
 
+    @Test("unreadable job listed by Sidekiq API")
+    func unreadableJobListedBySidekiqAPI() async throws {
+        let queue = makeQueue()
+        _ = try await pool.send("RPUSH", "queue:archive", "not json {")
+        #expect(try await queue.reserve(from: [WeightedQueue("archive")], timeout: .zero) == nil)
+
+        let listed = try await RubySidekiq.run("inspect_sets.rb", redisURL: redisURL)
+        let dead = try #require(listed["dead"]?.arrayValue?.first)
+        #expect(dead["klass"]?.stringValue == "TravisLogs::UnreadableJob")
+        #expect(dead["args"] == .array(["not json {"]))
+        #expect(dead["queue"]?.stringValue == "archive")
+        #expect(dead["jid"]?.stringValue?.count == 24)
+        #expect(dead["error_class"]?.stringValue == "LogsError.invalid_job")
+        #expect(dead["error_message"]?.stringValue == "queued job is not valid JSON")
+        #expect(dead["retry_count"]?.integerValue == 0)
+        let failedAt = try #require(dead["failed_at"]?.doubleValue)
+        #expect(abs(failedAt - Date().timeIntervalSince1970) < 60)
+        try await finish(queue)
+    }
+
     @Test("Sidekiq API retry reaches this queue")
     func sidekiqAPIRetryReachesThisQueue() async throws {
         let queue = makeQueue()

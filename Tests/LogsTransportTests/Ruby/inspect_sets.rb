@@ -15,7 +15,8 @@ end
 def sorted_entry(record)
   entry(record).merge(
     'at' => record.at.to_f, 'retry_count' => record['retry_count'],
-    'error_message' => record['error_message'], 'error_class' => record['error_class']
+    'error_message' => record['error_message'], 'error_class' => record['error_class'],
+    'failed_at' => record['failed_at']
   )
 end
 
