@@ -25,6 +25,7 @@ final class APITestServer: Sendable {
         authToken: String? = APITestServer.authToken, publicKey: Bool = true, clock: any LogsClock = SystemClock(),
         configure: (inout LogsConfiguration) -> Void = { _ in },
         liveEvents: (Pipeline) -> (any LiveEventSource)? = { _ in nil },
+        adjustPipeline: (inout Pipeline) -> Void = { _ in },
         settings: LogsAPI.Settings = LogsAPI.Settings(),
         server serverConfiguration: HTTPServerConfiguration = HTTPServerConfiguration()
     ) throws {
@@ -37,7 +38,9 @@ final class APITestServer: Sendable {
         let logs = RecordingLogHandler()
         self.logs = logs
         let logger = Logger(label: "test") { _ in logs }
-        pipeline = Pipeline.inMemory(configuration: configuration, clock: clock, logger: logger)
+        var pipeline = Pipeline.inMemory(configuration: configuration, clock: clock, logger: logger)
+        adjustPipeline(&pipeline)
+        self.pipeline = pipeline
         let api = try LogsAPI.configured(pipeline: pipeline, liveEvents: liveEvents(pipeline), settings: settings)
         var serverSettings = serverConfiguration
         serverSettings.port = 0

@@ -39,6 +39,40 @@ struct ServerTests {
         #expect(body["greeting"] as? String == "hello, human 👋!")
     }
 
+    /// A maintenance switch that cannot be read while `isDown` is set.
+    final class UnreadableSwitch: MaintenanceSwitch {
+        let isDown = Atomic<Bool>(true)
+
+        struct Down: Error {}
+
+        func remainingTime() async throws -> Duration? {
+            guard !isDown.load(ordering: .relaxed) else { throw Down() }
+            return nil
+        }
+
+        func enable(for duration: Duration) async throws {}
+
+        func disable() async throws {}
+    }
+
+    @Test("uptime outage logged once per run")
+    func uptimeOutageLoggedOnce() async throws {
+        let maintenance = UnreadableSwitch()
+        let server = try APITestServer(adjustPipeline: { $0.maintenance = maintenance })
+        defer { Task { await server.stop() } }
+        for _ in 0..<3 {
+            #expect(try await server.send("GET", "/uptime").status == 503)
+        }
+        maintenance.isDown.store(false, ordering: .relaxed)
+        #expect(try await server.send("GET", "/uptime").status == 200)
+
+        let messages = server.logs.entries.map(\.message)
+        #expect(messages.filter { $0.hasPrefix("uptime check could not read") }.count == 1)
+        let recovered = server.logs.entries.filter { $0.message == "uptime check reads the maintenance switch again" }
+        #expect(recovered.count == 1)
+        #expect(recovered.first?.metadata["failed_checks"] == "3")
+    }
+
     @Test("uptime now is the wall clock")
     func uptimeNowIsWallClock() async throws {
         let clock = ManualClock(now: Date(timeIntervalSince1970: 1_000_000_000))

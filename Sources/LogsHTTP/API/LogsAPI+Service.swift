@@ -21,9 +21,16 @@ extension LogsAPI {
         do {
             _ = try await pipeline.maintenance.remainingTime()
         } catch {
-            pipeline.logger.warning(
-                "uptime check could not read the maintenance switch", metadata: ["error": "\(error)"])
+            if failureRuns.recordFailure("uptime") {
+                pipeline.logger.warning(
+                    "uptime check could not read the maintenance switch, logging again once it can",
+                    metadata: ["error": "\(error)"])
+            }
             return .error(503, "the maintenance switch cannot be read: \(error)")
+        }
+        if let failures = failureRuns.recordSuccess("uptime") {
+            pipeline.logger.info(
+                "uptime check reads the maintenance switch again", metadata: ["failed_checks": "\(failures)"])
         }
         return uptimeResponse()
     }

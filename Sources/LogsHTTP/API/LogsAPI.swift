@@ -45,6 +45,8 @@ public struct LogsAPI: Sendable {
     let partBatcher: PartBatcher
     /// Rendered `GET /logs/:id` bodies with the row versions they came from.
     let renderedLogs: RenderedLogCache
+    /// Runs of failed reads, so that a monitor polling `GET /uptime` during an outage logs one line.
+    let failureRuns = FailureRuns()
 
     /// - Parameters:
     ///   - authenticator: checks `Authorization` headers; see `Authenticator`.
