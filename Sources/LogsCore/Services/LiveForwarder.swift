@@ -56,7 +56,8 @@ public struct LiveForwarder: Sendable {
     public func forward(_ parts: [RawLogPart]) async {
         guard pusher != nil || liveStream != nil else { return }
         var jobIDs: [JobID] = []
-        for part in parts where !jobIDs.contains(part.jobID) { jobIDs.append(part.jobID) }
+        var seen: Set<JobID> = []
+        for part in parts where seen.insert(part.jobID).inserted { jobIDs.append(part.jobID) }
         // Both usually come from memory, so they are read one after the other, because a child
         // task for either would cost a thread hop for every job.
         let occupied = await pusherJobs(among: jobIDs)
