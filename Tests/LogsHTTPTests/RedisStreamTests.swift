@@ -232,6 +232,45 @@ struct RedisStreamTests {
         #expect(try await audience.watchedJobs(among: [Self.jobID]).isEmpty)
     }
 
+    @Test("Redis restart: marks set again")
+    func redisRestartMarksSetAgain() async throws {
+        let redis = try RestartableRedisServer()
+        defer { redis.stop() }
+        let channel = Self.uniqueChannel()
+        let pool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: redis.url), settings: Self.settings, logger: Logger(label: "test"))
+        defer { pool.close() }
+        let audience = RedisLiveStreamAudience(pool: pool, channel: channel)
+        // Renewed far later than the test waits, so only the resubscription and its retries can set
+        // the mark again.
+        let (server, source) = try Self.makeServer(
+            url: redis.url, channel: channel, audience: audience, renewalInterval: .seconds(600))
+        defer {
+            source.stop()
+            Task { await server.stop() }
+        }
+        try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+        #expect(try await audience.watchedJobs(among: [Self.jobID]).isEmpty)
+        async let response = StreamTests.readStream(server)
+        try await Self.waitForStreamClient(source)
+        #expect(try await audience.watchedJobs(among: [Self.jobID]) == [Self.jobID])
+
+        // The server keeps no data across the restart, so the mark is gone with it.
+        redis.stop()
+        try redis.start()
+        try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+        var watched: Set<JobID> = []
+        for _ in 0..<60 where watched.isEmpty {
+            watched = (try? await audience.watchedJobs(among: [Self.jobID])) ?? []
+            if watched.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(watched == [Self.jobID])
+
+        let forwarding = Self.forwardingPipeline(pool: pool, channel: channel)
+        await forwarding.forwarder.forward([Self.part(0, "", final: true)])
+        #expect(StreamTests.events(try await response.text).map(\.id) == ["0", nil])
+    }
+
     @Test("parts skipped before mark sent from store")
     func partsSkippedBeforeMarkComeFromStore() async throws {
         let url = try Self.redisURL()
