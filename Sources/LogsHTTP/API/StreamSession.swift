@@ -14,6 +14,11 @@ struct StreamSession: Sendable {
     let storedParts: @Sendable (LogPartsQuery) async -> [StoredLogPart]
 
     /// How long parts after a gap wait for the gap to fill before they are sent anyway.
+    ///
+    /// NOTE: a part forwarded before the job's mark, or up to a second after it while forwarders
+    /// still keep the job as unwatched, reaches the stream only from the store. When the store gets
+    /// it more than this wait after a later live part came, for example behind a `log_parts`
+    /// backlog, the client never gets it.
     static let missingPartsWait: Duration = .seconds(5)
     /// How often a waiting stream reads the store for the parts of a gap.
     static let storePollInterval: Duration = .milliseconds(250)
