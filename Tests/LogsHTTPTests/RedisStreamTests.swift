@@ -64,17 +64,19 @@ struct RedisStreamTests {
 
     static func makeServer(
         url: String, channel: String, logs: RecordingLogHandler = RecordingLogHandler(),
-        audience: (any LiveStreamAudience)? = nil, renewalInterval: Duration = .seconds(20)
+        audience: (any LiveStreamAudience)? = nil, renewalInterval: Duration = .seconds(20),
+        heartbeat: Duration = .seconds(15)
     ) throws -> (APITestServer, RedisLiveEventSource) {
         let endpoint = try RedisEndpoint(url: url)
         let holder = SourceHolder()
-        let server = try APITestServer(liveEvents: { pipeline in
-            let source = RedisLiveEventSource(
-                endpoint: endpoint, channel: channel, settings: settings, audience: audience,
-                renewalInterval: renewalInterval, logger: Logger(label: "web") { _ in logs })
-            holder.source = source
-            return source
-        })
+        let server = try APITestServer(
+            liveEvents: { pipeline in
+                let source = RedisLiveEventSource(
+                    endpoint: endpoint, channel: channel, settings: settings, audience: audience,
+                    renewalInterval: renewalInterval, logger: Logger(label: "web") { _ in logs })
+                holder.source = source
+                return source
+            }, settings: LogsAPI.Settings(streamHeartbeat: heartbeat))
         let source = try #require(holder.source)
         source.start()
         return (server, source)
@@ -232,43 +234,128 @@ struct RedisStreamTests {
         #expect(try await audience.watchedJobs(among: [Self.jobID]).isEmpty)
     }
 
-    @Test("parts skipped before mark sent from store")
-    func partsSkippedBeforeMarkComeFromStore() async throws {
-        let url = try Self.redisURL()
+    @Test("Redis restart: marks set again")
+    func redisRestartMarksSetAgain() async throws {
+        let redis = try RestartableRedisServer()
+        defer { redis.stop() }
         let channel = Self.uniqueChannel()
         let pool = RedisConnectionPool(
-            endpoint: try RedisEndpoint(url: url), settings: Self.settings, logger: Logger(label: "test"))
+            endpoint: try RedisEndpoint(url: redis.url), settings: Self.settings, logger: Logger(label: "test"))
         defer { pool.close() }
         let audience = RedisLiveStreamAudience(pool: pool, channel: channel)
-        let (server, source) = try Self.makeServer(url: url, channel: channel, audience: audience)
+        // Renewed far later than the test waits, so only the resubscription and its retries can set
+        // the mark again.
+        let (server, source) = try Self.makeServer(
+            url: redis.url, channel: channel, audience: audience, renewalInterval: .seconds(600))
         defer {
             source.stop()
             Task { await server.stop() }
         }
         try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
-        // The forwarder read the job as unwatched just before the client came, and keeps that
-        // result for a minute.
-        let stale = CachedLiveStreamAudience(audience, maximumAge: .seconds(60))
-        #expect(try await stale.watchedJobs(among: [Self.jobID]).isEmpty)
-        let logID = await server.store.findOrCreateLog(jobID: Self.jobID, at: Date())
-
+        #expect(try await audience.watchedJobs(among: [Self.jobID]).isEmpty)
         async let response = StreamTests.readStream(server)
         try await Self.waitForStreamClient(source)
-        var forwarding = Self.forwardingPipeline(pool: pool, channel: channel)
-        forwarding.streamAudience = stale
-        await forwarding.forwarder.forward([Self.part(0, "early "), Self.part(1, "", final: true)])
-        await server.store.insertParts(
-            [
-                NewLogPart(logID: logID, number: 0, content: "early ", isFinal: false),
-                NewLogPart(logID: logID, number: 1, content: "", isFinal: true),
-            ], at: Date())
+        #expect(try await audience.watchedJobs(among: [Self.jobID]) == [Self.jobID])
 
-        let started = ContinuousClock.now
-        let stream = try await response
-        #expect(StreamTests.events(stream.text).map(\.id) == ["0", "1", nil])
-        #expect(stream.text.contains(#""_log":"early ""#))
-        // Read by the first quiet read of the store, not by the client giving up.
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // The server keeps no data across the restart, so the mark is gone with it.
+        redis.stop()
+        try redis.start()
+        try await Self.waitForRedisSubscribers(1, channel: channel, pool: pool)
+        var watched: Set<JobID> = []
+        for _ in 0..<60 where watched.isEmpty {
+            watched = (try? await audience.watchedJobs(among: [Self.jobID])) ?? []
+            if watched.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(watched == [Self.jobID])
+
+        let forwarding = Self.forwardingPipeline(pool: pool, channel: channel)
+        await forwarding.forwarder.forward([Self.part(0, "", final: true)])
+        #expect(StreamTests.events(try await response.text).map(\.id) == ["0", nil])
+    }
+
+    /// A server whose stream marks its jobs in `audience`, and `stale`, the same audience as a
+    /// forwarder that read job 42 as unwatched just before the client came and keeps that result
+    /// for a minute.
+    struct StaleAudienceSetup {
+        let audience: RedisLiveStreamAudience
+        let stale: CachedLiveStreamAudience
+        let server: APITestServer
+        let source: RedisLiveEventSource
+        let logID: LogID
+    }
+
+    static func withStaleAudience(
+        heartbeat: Duration = .seconds(15), _ body: (StaleAudienceSetup) async throws -> Void
+    ) async throws {
+        let url = try redisURL()
+        let channel = uniqueChannel()
+        let pool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: url), settings: settings, logger: Logger(label: "test"))
+        defer { pool.close() }
+        let audience = RedisLiveStreamAudience(pool: pool, channel: channel)
+        let (server, source) = try makeServer(url: url, channel: channel, audience: audience, heartbeat: heartbeat)
+        defer {
+            source.stop()
+            Task { await server.stop() }
+        }
+        try await waitForRedisSubscribers(1, channel: channel, pool: pool)
+        let stale = CachedLiveStreamAudience(audience, maximumAge: .seconds(60))
+        #expect(try await stale.watchedJobs(among: [jobID]).isEmpty)
+        let logID = await server.store.findOrCreateLog(jobID: jobID, at: Date())
+        try await body(
+            StaleAudienceSetup(audience: audience, stale: stale, server: server, source: source, logID: logID))
+    }
+
+    @Test("parts skipped before mark sent from store")
+    func partsSkippedBeforeMarkComeFromStore() async throws {
+        try await Self.withStaleAudience { setup in
+            async let response = StreamTests.readStream(setup.server)
+            try await Self.waitForStreamClient(setup.source)
+            var forwarding = Self.forwardingPipeline(pool: setup.audience.pool, channel: setup.audience.channel)
+            forwarding.streamAudience = setup.stale
+            await forwarding.forwarder.forward([Self.part(0, "early "), Self.part(1, "", final: true)])
+            await setup.server.store.insertParts(
+                [
+                    NewLogPart(logID: setup.logID, number: 0, content: "early ", isFinal: false),
+                    NewLogPart(logID: setup.logID, number: 1, content: "", isFinal: true),
+                ], at: Date())
+
+            let started = ContinuousClock.now
+            let stream = try await response
+            #expect(StreamTests.events(stream.text).map(\.id) == ["0", "1", nil])
+            #expect(stream.text.contains(#""_log":"early ""#))
+            // Read by the first quiet read of the store, not by the client giving up.
+            #expect(ContinuousClock.now - started < .seconds(10))
+        }
+    }
+
+    @Test("skipped parts wait for lagging store")
+    func skippedPartsWaitForLaggingStore() async throws {
+        // Keep-alive comments every second keep the test client reading while the stream waits.
+        try await Self.withStaleAudience(heartbeat: .seconds(1)) { setup in
+            async let response = StreamTests.readStream(setup.server)
+            try await Self.waitForStreamClient(setup.source)
+            // Parts 0 and 1 go to a forwarder that still keeps the job as unwatched, and part 2 to
+            // one that reads the job's mark.
+            var staleForwarding = Self.forwardingPipeline(pool: setup.audience.pool, channel: setup.audience.channel)
+            staleForwarding.streamAudience = setup.stale
+            await staleForwarding.forwarder.forward([Self.part(0, "zero "), Self.part(1, "one ")])
+            var freshForwarding = Self.forwardingPipeline(pool: setup.audience.pool, channel: setup.audience.channel)
+            freshForwarding.streamAudience = setup.audience
+            await freshForwarding.forwarder.forward([Self.part(2, "", final: true)])
+            // The store gets all three parts 7 s later, after the 5 s that a stream waits for a gap.
+            try await Task.sleep(for: .seconds(7))
+            await setup.server.store.insertParts(
+                [
+                    NewLogPart(logID: setup.logID, number: 0, content: "zero ", isFinal: false),
+                    NewLogPart(logID: setup.logID, number: 1, content: "one ", isFinal: false),
+                    NewLogPart(logID: setup.logID, number: 2, content: "", isFinal: true),
+                ], at: Date())
+
+            let stream = try await response
+            #expect(StreamTests.events(stream.text).map(\.id) == ["0", "1", "2", nil])
+            #expect(stream.text.contains(#""_log":"one ""#))
+        }
     }
 
     @Test("malformed channel message is skipped")

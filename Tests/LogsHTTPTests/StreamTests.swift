@@ -166,6 +166,28 @@ struct StreamTests {
         #expect(events.map(\.id) == ["5", "6", "7", "8", nil])
     }
 
+    @Test("part never stored is given up")
+    func partNeverStoredGivenUp() async throws {
+        let source = ScriptedLiveEventSource()
+        let server = try APITestServer(
+            liveEvents: { _ in source }, settings: LogsAPI.Settings(streamHeartbeat: .seconds(1)))
+        defer { Task { await server.stop() } }
+        // The store has the parts around part 1, so it is not behind, and part 1 never comes.
+        let logID = try await server.store.findOrCreateLog(jobID: JobID(42), at: Date())
+        let stored = [0, 2].map { NewLogPart(logID: logID, number: $0, content: "\($0) ", isFinal: $0 == 2) }
+        try await server.store.insertParts(stored, at: Date())
+        let started = ContinuousClock.now
+        async let response = Self.readStream(server, headers: ["Last-Event-ID": "0"])
+        try await source.waitForSubscriber()
+        source.send(.part(Self.event(2, "", final: true)))
+        source.finish()
+
+        let events = Self.events(try await response.text)
+        #expect(events.map(\.id) == ["2", nil])
+        // Released after the 5 s wait for a gap, not the minute a lagging store gets.
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
+
     @Test("Last-Event-ID resumes after that part")
     func resumesAfterLastEventID() async throws {
         let server = try APITestServer()

@@ -55,8 +55,9 @@ public struct LiveForwarder: Sendable {
     /// Forwards parts in the order given.
     public func forward(_ parts: [RawLogPart]) async {
         guard pusher != nil || liveStream != nil else { return }
+        var jobIDs: [JobID] = []
         var seen: Set<JobID> = []
-        let jobIDs = parts.map(\.jobID).filter { seen.insert($0).inserted }
+        for part in parts where seen.insert(part.jobID).inserted { jobIDs.append(part.jobID) }
         // Both usually come from memory, so they are read one after the other, because a child
         // task for either would cost a thread hop for every job.
         let occupied = await pusherJobs(among: jobIDs)

@@ -13,6 +13,8 @@ struct PartSequencer {
     private var held: [Int: LogPartEvent] = [:]
     /// When the parts held now are released even though the gap before them is still open.
     private(set) var gapDeadline: ContinuousClock.Instant?
+    /// When the parts held now began to wait.
+    private(set) var gapStart: ContinuousClock.Instant?
     private let gapWait: Duration
 
     init(lastEventID: Int?, gapWait: Duration) {
@@ -22,6 +24,9 @@ struct PartSequencer {
 
     /// Whether parts wait for a gap before them to fill.
     var isHolding: Bool { !held.isEmpty }
+
+    /// The number of the first part after the gap, or nil when none is held.
+    var lowestHeldNumber: Int? { held.keys.min() }
 
     /// Lists the numbers that the held parts wait for, up to `limit` of them, lowest first.
     func missingNumbers(limit: Int) -> [Int] {
@@ -42,11 +47,19 @@ struct PartSequencer {
         let ready = releaseContiguous()
         if held.isEmpty {
             gapDeadline = nil
+            gapStart = nil
         } else if gapDeadline == nil || !ready.isEmpty {
             // Each new gap gets the whole wait.
             gapDeadline = now + gapWait
+            gapStart = now
         }
         return ready
+    }
+
+    /// Moves the time when the held parts are released to `deadline`.
+    mutating func postponeGapDeadline(to deadline: ContinuousClock.Instant) {
+        guard isHolding else { return }
+        gapDeadline = deadline
     }
 
     /// Returns every held part in order, giving up on the gaps between them.
@@ -54,6 +67,7 @@ struct PartSequencer {
         let ready = held.keys.sorted().compactMap { held[$0] }
         held.removeAll()
         gapDeadline = nil
+        gapStart = nil
         if let last = ready.last { lastSent = last.number }
         return ready
     }

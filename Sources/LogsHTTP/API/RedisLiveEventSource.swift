@@ -30,6 +30,10 @@ public final class RedisLiveEventSource: LiveEventSource {
     private let subscriber = Mutex<RedisSubscriber?>(nil)
     private let audience: (any LiveStreamAudience)?
     private let renewalInterval: Duration
+    private let markRetryInterval: Duration
+    /// Whether a mark failed since the last renewal began, so the marks are set again after
+    /// `markRetryInterval` instead of at the next renewal.
+    private let markFailed = Mutex(false)
     private let renewal = Mutex<Task<Void, Never>?>(nil)
     private let failureRuns = FailureRuns()
 
@@ -40,34 +44,44 @@ public final class RedisLiveEventSource: LiveEventSource {
     ///     every part.
     ///   - renewalInterval: how often the marks of the watched jobs are renewed, well within their
     ///     lifetime.
+    ///   - markRetryInterval: how soon after a failed mark, for example while Redis restarts, every
+    ///     watched job is marked again.
     public init(
         endpoint: RedisEndpoint, channel: String = RedisLiveChannel.defaultName,
         settings: RedisConnectionPool.Settings = .init(), bufferSize: Int = 10_000,
         audience: (any LiveStreamAudience)? = nil,
-        renewalInterval: Duration = LiveStreamAudienceDefaults.renewalInterval, logger: Logger
+        renewalInterval: Duration = LiveStreamAudienceDefaults.renewalInterval,
+        markRetryInterval: Duration = .seconds(1), logger: Logger
     ) {
         self.logger = logger
         self.bufferSize = bufferSize
         self.audience = audience
         self.renewalInterval = renewalInterval
+        self.markRetryInterval = markRetryInterval
         let redisSubscriber = RedisSubscriber(
             endpoint: endpoint, channel: channel, settings: settings, logger: logger,
             onMessage: { [weak self] message in self?.receive(message) },
-            onSubscribed: { [weak self] in self?.announceResubscription() })
+            onSubscribed: { [weak self] in self?.resubscribed() })
         subscriber.withLock { $0 = redisSubscriber }
     }
 
     /// Connects and subscribes on the subscriber's own thread, which delivers events until `stop()`,
-    /// and renews the marks of the watched jobs every `renewalInterval`.
+    /// and renews the marks of the watched jobs every `renewalInterval`, or after
+    /// `markRetryInterval` when a mark failed.
     public func start() {
         subscriber.withLock { $0 }?.start()
         guard audience != nil else { return }
         let task = Task { [weak self] in
+            var lastRenewal = ContinuousClock.now
             while !Task.isCancelled {
-                guard let interval = self?.renewalInterval else { return }
-                try? await Task.sleep(for: interval)
+                guard let step = self.map({ min($0.renewalInterval, $0.markRetryInterval) }) else { return }
+                try? await Task.sleep(for: step)
                 guard let self, !Task.isCancelled else { return }
-                await self.mark(self.state.withLock { Array($0.jobs.keys) })
+                let isDue = ContinuousClock.now - lastRenewal >= renewalInterval
+                guard isDue || markFailed.withLock({ $0 }) else { continue }
+                lastRenewal = .now
+                markFailed.withLock { $0 = false }
+                await mark(state.withLock { Array($0.jobs.keys) })
             }
         }
         renewal.withLock { $0 = task }
@@ -106,8 +120,9 @@ public final class RedisLiveEventSource: LiveEventSource {
         return stream
     }
 
-    /// Marks jobs as watched, a thousand at a time. A failure is logged once per run of failures:
-    /// the streams go on, and get the parts that no forwarder published from the store.
+    /// Marks jobs as watched, a thousand at a time. A failure is logged once per run of failures,
+    /// and the renewal task marks every watched job again after `markRetryInterval`. The streams
+    /// go on meanwhile, and get the parts that no forwarder published from the store.
     private func mark(_ jobIDs: [JobID]) async {
         guard let audience else { return }
         var start = 0
@@ -119,6 +134,7 @@ public final class RedisLiveEventSource: LiveEventSource {
                     logger.info("marking watched jobs works again", metadata: ["failed_marks": "\(failures)"])
                 }
             } catch {
+                markFailed.withLock { $0 = true }
                 if failureRuns.recordFailure("mark") {
                     logger.warning(
                         "marking watched jobs failed, so their streams may get parts late",
@@ -163,6 +179,23 @@ public final class RedisLiveEventSource: LiveEventSource {
         for continuation in continuations {
             continuation.yield(.part(event))
             if event.isFinal { continuation.finish() }
+        }
+    }
+
+    /// Marks the watched jobs again and then tells their clients to read the store.
+    ///
+    /// A Redis server that restarted without saving its data lost the marks too, so without this
+    /// the forwarders would skip these jobs' parts until the next renewal. The marks come before
+    /// the announcement, so that the store reads it starts come after them.
+    private func resubscribed() {
+        let jobIDs = state.withLock { Array($0.jobs.keys) }
+        guard audience != nil, !jobIDs.isEmpty else {
+            announceResubscription()
+            return
+        }
+        Task {
+            await mark(jobIDs)
+            announceResubscription()
         }
     }
 

@@ -13,8 +13,15 @@ struct StreamSession: Sendable {
     /// Reads stored parts with their content as clients see it, or returns none when the read fails.
     let storedParts: @Sendable (LogPartsQuery) async -> [StoredLogPart]
 
-    /// How long parts after a gap wait for the gap to fill before they are sent anyway.
+    /// How long parts after a gap wait for the gap to fill before they are sent anyway, when the
+    /// store has the first part after the gap, so the missing parts are likely never to come.
     static let missingPartsWait: Duration = .seconds(5)
+    /// How long parts after a gap wait at most while the store lacks the first of them too, or
+    /// cannot be read. A store that lags behind the live events, for example behind a `log_parts`
+    /// backlog, may still get the missing parts. Some parts come only from the store: those
+    /// forwarded before the job's mark, or up to a second after it while forwarders still keep the
+    /// job as unwatched.
+    static let longestMissingPartsWait: Duration = .seconds(60)
     /// How often a waiting stream reads the store for the parts of a gap.
     static let storePollInterval: Duration = .milliseconds(250)
     /// How long after a resubscription the stream reads the store a second time, for parts that
@@ -101,21 +108,28 @@ struct StreamSession: Sendable {
     }
 
     /// Reads the parts of the current gap from the store, and releases every held part once the
-    /// gap has waited `missingPartsWait`.
+    /// gap has waited `missingPartsWait` since the store last lacked the first held part too, or
+    /// `longestMissingPartsWait` in all.
     ///
     /// A part that stays missing, for example one the worker never sent, does not hold the
-    /// stream back for longer than that.
+    /// stream back for longer than that. The wait restarts while the store is behind, because
+    /// workers store a backlog's parts side by side, so the first held part may be stored a
+    /// moment before the missing ones.
     private func fillGap(_ sequencer: inout PartSequencer) async -> [LogPartEvent] {
         guard sequencer.isHolding else { return [] }
         var ready: [LogPartEvent] = []
+        var storeIsBehind = false
         let missing = sequencer.missingNumbers(limit: 1_000)
-        if !missing.isEmpty {
-            ready = sequencer.receive(await storedParts(LogPartsQuery(numbers: missing)).map(event), now: .now)
+        if !missing.isEmpty, let firstHeld = sequencer.lowestHeldNumber {
+            let stored = await storedParts(LogPartsQuery(numbers: missing + [firstHeld]))
+            storeIsBehind = !stored.contains { $0.number == firstHeld }
+            ready = sequencer.receive(stored.map(event), now: .now)
         }
-        if let deadline = sequencer.gapDeadline, deadline <= .now {
-            ready += sequencer.releaseAll()
+        if storeIsBehind, let start = sequencer.gapStart {
+            sequencer.postponeGapDeadline(to: min(.now + Self.missingPartsWait, start + Self.longestMissingPartsWait))
         }
-        return ready
+        guard let deadline = sequencer.gapDeadline, deadline <= .now else { return ready }
+        return ready + sequencer.releaseAll()
     }
 
     private func partsAfterLastSent(_ sequencer: PartSequencer) async -> [LogPartEvent] {
