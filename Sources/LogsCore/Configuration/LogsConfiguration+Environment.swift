@@ -116,6 +116,7 @@ extension LogsConfiguration.Logs {
             default: drainExecutionInterval
         )
         drainBatchIdleTime = try reader.duration("TRAVIS_LOGS_DRAIN_BATCH_IDLE_TIME", default: drainBatchIdleTime)
+        drainForwardingWait = try reader.duration("TRAVIS_LOGS_DRAIN_FORWARDING_WAIT", default: drainForwardingWait)
         drainLoopSleepInterval = try reader.duration(
             "TRAVIS_LOGS_DRAIN_LOOP_SLEEP_INTERVAL",
             default: drainLoopSleepInterval

@@ -25,6 +25,10 @@ extension LogsConfiguration {
         /// How long a drain consumer waits for another message before it writes a batch that is not
         /// full yet. Zero waits for ``drainExecutionInterval``. The original service has no such setting.
         public var drainBatchIdleTime: Duration = .milliseconds(100)
+        /// How long a drain consumer may collect parts for one `logs.pusher_forwarding` job before
+        /// it pushes the job. Zero pushes one job per read from the socket. The original service
+        /// pushes one job per part.
+        public var drainForwardingWait: Duration = .milliseconds(10)
         /// How long the drain's supervisor sleeps between checks of its consumers.
         public var drainLoopSleepInterval: Duration = .seconds(10)
         /// How long a periodic batch write may take.

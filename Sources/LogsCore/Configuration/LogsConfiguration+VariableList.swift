@@ -75,6 +75,10 @@ extension LogsConfiguration {
             "TRAVIS_LOGS_DRAIN_BATCH_IDLE_TIME",
             "Seconds without a new message before a drain consumer writes a batch that is not full, 0 to wait for the interval"
         ) { Variable.format($0.logs.drainBatchIdleTime) },
+        Variable(
+            "TRAVIS_LOGS_DRAIN_FORWARDING_WAIT",
+            "Seconds a drain consumer collects parts for one live forwarding job, 0 for one job per socket read"
+        ) { Variable.format($0.logs.drainForwardingWait) },
         Variable("TRAVIS_LOGS_DRAIN_LOOP_SLEEP_INTERVAL", "Seconds between the drain's checks of its consumers") {
             Variable.format($0.logs.drainLoopSleepInterval)
         },

@@ -4,15 +4,15 @@ import Synchronization
 
 /// One consumer of the drain: its own connection and channel, and its own batch.
 ///
-/// It forwards the parts of each chunk of deliveries at once as one `logs.pusher_forwarding` job
-/// and collects parts into a batch that becomes one `log_parts` job when it is full, when no
-/// message arrived for `batchIdleTime`, or when `batchInterval` passed since its first part. When a
-/// batch fills inside a chunk, both jobs go to the queue in one push. Messages are acknowledged, with one multiple
-/// acknowledgement up to the batch's highest delivery tag, only after the queue stored that job.
-/// When the push fails, the batch is rejected with requeue, so the broker delivers it again and
-/// nothing is acknowledged without being stored. A lost connection, a failed channel or a consumer
-/// that acknowledges nothing for `ackTimeout` while messages wait is replaced by a new connection,
-/// after a growing delay.
+/// It forwards parts as `logs.pusher_forwarding` jobs, each with the parts read within
+/// `forwardingWait` of its first. It also collects parts into a batch that becomes one `log_parts`
+/// job when it is full, when no message arrived for `batchIdleTime`, or when `batchInterval`
+/// passed since its first part. A batch that is stored takes the parts waiting to be forwarded along, in
+/// one push. Messages are acknowledged, with one multiple acknowledgement up to the batch's
+/// highest delivery tag, only after the queue stored that job. When the push fails, the batch is
+/// rejected with requeue, so the broker delivers it again and nothing is acknowledged without
+/// being stored. A lost connection, a failed channel or a consumer that acknowledges nothing for
+/// `ackTimeout` while messages wait is replaced by a new connection, after a growing delay.
 final class DrainConsumer: Sendable {
     private struct State {
         var isStopping = false
@@ -100,33 +100,48 @@ final class DrainConsumer: Sendable {
 
     private func consume(on connection: AMQPConnection) async throws {
         var batch = DrainBatch()
+        // The parts read but not forwarded yet, all of them in `batch`, and when the first came.
+        var forwarded = PartListJSON()
+        var forwardingSince = ContinuousClock.now
         var pushFailures = 0
         while true {
             if isStopping {
-                try await flush(&batch, on: connection, failures: &pushFailures)
+                try await flush(&batch, forwarding: &forwarded, on: connection, failures: &pushFailures)
                 return
             }
             let now = ContinuousClock.now
             let remaining = batch.remainingTime(of: settings.batchInterval, idleTime: settings.batchIdleTime, now: now)
-            let wait = min(settings.pollInterval, remaining ?? .seconds(3600))
+            var wait = min(settings.pollInterval, remaining ?? .seconds(3600))
+            if !forwarded.isEmpty {
+                wait = max(.zero, min(wait, forwardingSince + settings.forwardingWait - now))
+            }
             let chunk = try await connection.nextDeliveries(
                 limit: settings.prefetch, timeout: wait, into: DrainChunk()
             ) { chunk, delivery in
                 chunk.add(delivery)
             }
-            try await receive(chunk, into: &batch, on: connection, pushFailures: &pushFailures)
+            let wasForwarding = !forwarded.isEmpty
+            try await receive(chunk, into: &batch, forwarding: &forwarded, on: connection, pushFailures: &pushFailures)
             let checked = ContinuousClock.now
+            if !wasForwarding { forwardingSince = checked }
             if batch.isDue(after: settings.batchInterval, now: checked)
                 || batch.isIdle(for: settings.batchIdleTime, now: checked)
             {
-                try await flush(&batch, on: connection, failures: &pushFailures)
+                try await flush(&batch, forwarding: &forwarded, on: connection, failures: &pushFailures)
+            } else if !forwarded.isEmpty
+                && (checked - forwardingSince >= settings.forwardingWait || forwarded.count >= settings.batchSize)
+            {
+                try await forward(&forwarded)
             }
             try await checkHealth(on: connection, batch: batch)
         }
     }
 
+    /// Adds the chunk's parts to the batch and to the parts waiting to be forwarded, storing the
+    /// batch together with them whenever it fills.
     private func receive(
-        _ chunk: DrainChunk, into batch: inout DrainBatch, on connection: AMQPConnection, pushFailures: inout Int
+        _ chunk: DrainChunk, into batch: inout DrainBatch, forwarding forwarded: inout PartListJSON,
+        on connection: AMQPConnection, pushFailures: inout Int
     ) async throws {
         let deliveryCount = chunk.deliveryCount
         guard deliveryCount > 0 else { return }
@@ -135,7 +150,6 @@ final class DrainConsumer: Sendable {
             .increment(by: deliveryCount)
         // The deliveries of one call arrived together, so they share one arrival time.
         let now = ContinuousClock.now
-        var forwarded = PartListJSON(reservingCapacity: chunk.parts.bytes.count)
         var rejected = chunk.rejected[...]
         for (position, part) in chunk.partTags.enumerated() {
             // Rejected messages are handled in delivery order, before any later tag is acknowledged.
@@ -154,7 +168,6 @@ final class DrainConsumer: Sendable {
         for next in rejected {
             try await deadLetter(next.delivery, rejection: next.rejection, on: connection)
         }
-        try await forward(&forwarded)
     }
 
     /// Pushes one `logs.pusher_forwarding` job for the parts, which are base64-encoded already.
@@ -177,13 +190,6 @@ final class DrainConsumer: Sendable {
                 "forwarding log parts failed",
                 metadata: ["consumer": "\(number)", "parts": "\(partCount)", "error": "\(error)"])
         }
-    }
-
-    /// Stores the batch as one `log_parts` job, then acknowledges it; on a failed push, rejects it
-    /// with requeue and waits before consuming more.
-    private func flush(_ batch: inout DrainBatch, on connection: AMQPConnection, failures: inout Int) async throws {
-        var noParts = PartListJSON()
-        try await flush(&batch, forwarding: &noParts, on: connection, failures: &failures)
     }
 
     /// Stores the batch as one `log_parts` job together with a `logs.pusher_forwarding` job for

@@ -22,6 +22,10 @@ public struct DrainSettings: Sendable, Equatable {
     /// With `nil`, it waits for `batchInterval`. When the queue runs dry, the last parts are stored
     /// after this short wait instead of the whole interval. While messages keep coming, batches fill.
     public var batchIdleTime: Duration? = .milliseconds(100)
+    /// How long a consumer collects parts for one `logs.pusher_forwarding` job, from the first part
+    /// it holds, before it pushes the job. A job is pushed sooner when it has `batchSize` parts or
+    /// goes out with a batch. Zero pushes one job per read from the socket.
+    public var forwardingWait: Duration = .milliseconds(10)
     public var consumerCount = 10
     public var prefetch = 200
     /// How long a consumer may acknowledge nothing while messages wait before it is replaced.
@@ -52,6 +56,7 @@ public struct DrainSettings: Sendable, Equatable {
         batchSize = logs.drainBatchSize
         batchInterval = logs.drainExecutionInterval
         batchIdleTime = logs.drainBatchIdleTime > .zero ? logs.drainBatchIdleTime : nil
+        forwardingWait = logs.drainForwardingWait
         consumerCount = logs.drainConsumerCount
         prefetch = logs.drainPrefetch
         ackTimeout = logs.drainAckTimeout

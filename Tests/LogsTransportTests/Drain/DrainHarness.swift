@@ -83,7 +83,12 @@ struct DrainHarness {
     }
 
     func forwardedParts() async throws -> [RawLogPart] {
-        try await jobQueue.jobs(in: "logs.pusher_forwarding").flatMap(Self.parts)
+        try await forwardingJobs().flatMap { $0 }
+    }
+
+    /// Returns the parts of every `logs.pusher_forwarding` job, oldest job first.
+    func forwardingJobs() async throws -> [[RawLogPart]] {
+        try await jobQueue.jobs(in: "logs.pusher_forwarding").map(Self.parts)
     }
 
     private static func parts(of job: Job) throws -> [RawLogPart] {

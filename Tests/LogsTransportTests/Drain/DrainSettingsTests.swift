@@ -36,6 +36,19 @@ struct DrainSettingsTests {
             try LogsConfiguration(environment: ["TRAVIS_LOGS_DRAIN_BATCH_IDLE_TIME": "soon"])
         }
     }
+
+    @Test("forwarding wait read in seconds")
+    func readsForwardingWait() throws {
+        let defaults = try LogsConfiguration(environment: [:])
+        #expect(DrainSettings(configuration: defaults).forwardingWait == .milliseconds(10))
+        let longer = try LogsConfiguration(environment: ["TRAVIS_LOGS_DRAIN_FORWARDING_WAIT": "0.05"])
+        #expect(DrainSettings(configuration: longer).forwardingWait == .milliseconds(50))
+        let off = try LogsConfiguration(environment: ["TRAVIS_LOGS_DRAIN_FORWARDING_WAIT": "0"])
+        #expect(DrainSettings(configuration: off).forwardingWait == .zero)
+        #expect(throws: ConfigurationError.self) {
+            try LogsConfiguration(environment: ["TRAVIS_LOGS_DRAIN_FORWARDING_WAIT": "-1"])
+        }
+    }
 }
 
 @Suite("Drain batch timing")

@@ -106,6 +106,54 @@ struct DrainTests {
         try await harness.cleanUp()
     }
 
+    @Test("forwarding job collects parts within its wait")
+    func forwardingJobCollectsParts() async throws {
+        let harness = try await DrainHarness("forwarding-wait") {
+            $0.consumerCount = 1
+            $0.batchSize = 100
+            $0.batchInterval = .seconds(600)
+            $0.batchIdleTime = .seconds(600)
+            $0.forwardingWait = .milliseconds(500)
+        }
+        let drain = try harness.makeDrain()
+        let running = harness.start(drain)
+        let started = ContinuousClock.now
+        for number in 1...3 {
+            try await harness.publish(#"{"id": 11, "log": "line \#(number)", "number": \#(number)}"#)
+            try await Task.sleep(for: .milliseconds(40))
+        }
+        try await harness.wait("three forwarded parts") { try await harness.forwardedParts().count == 3 }
+        // The parts arrived within the wait, so they went out as one job, long before the batch.
+        #expect(try await harness.forwardingJobs().map { $0.map(\.number.storedValue) } == [[1, 2, 3]])
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(try await harness.storedBatches().isEmpty)
+        drain.stop()
+        await running.value
+        #expect(try await harness.storedParts().count == 3)
+        try await harness.cleanUp()
+    }
+
+    @Test("zero forwarding wait forwards each read")
+    func zeroForwardingWait() async throws {
+        let harness = try await DrainHarness("forwarding-now") {
+            $0.consumerCount = 1
+            $0.batchSize = 100
+            $0.batchInterval = .seconds(600)
+            $0.batchIdleTime = .seconds(600)
+            $0.forwardingWait = .zero
+        }
+        let drain = try harness.makeDrain()
+        let running = harness.start(drain)
+        try await harness.publish(#"{"id": 12, "log": "first", "number": 1}"#)
+        try await harness.wait("the first part forwarded") { try await harness.forwardedParts().count == 1 }
+        try await harness.publish(#"{"id": 12, "log": "second", "number": 2}"#)
+        try await harness.wait("the second part forwarded") { try await harness.forwardedParts().count == 2 }
+        #expect(try await harness.forwardingJobs().map(\.count) == [1, 1])
+        drain.stop()
+        await running.value
+        try await harness.cleanUp()
+    }
+
     @Test("stop stores and acknowledges the batch")
     func stopFlushesBatch() async throws {
         let harness = try await DrainHarness("stop") {
