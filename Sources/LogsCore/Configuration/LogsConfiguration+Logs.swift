@@ -25,9 +25,9 @@ extension LogsConfiguration {
         /// How long a drain consumer waits for another message before it writes a batch that is not
         /// full yet. Zero waits for ``drainExecutionInterval``. The original service has no such setting.
         public var drainBatchIdleTime: Duration = .milliseconds(100)
-        /// How long a drain consumer may collect parts for one `logs.pusher_forwarding` job before
-        /// it pushes the job. Zero pushes one job per read from the socket. The original service
-        /// pushes one job per part.
+        /// How long a drain consumer may collect parts for one `logs.pusher_forwarding` job while
+        /// messages keep coming. A part that comes alone goes out 2 ms later at most. Zero pushes
+        /// one job per read from the socket. The original service pushes one job per part.
         public var drainForwardingWait: Duration = .milliseconds(10)
         /// How long the drain's supervisor sleeps between checks of its consumers.
         public var drainLoopSleepInterval: Duration = .seconds(10)

@@ -180,8 +180,17 @@ public actor AMQPConnection {
         return state
     }
 
+    /// Returns a wait of at least `duration` as a `timeval`: zero stays zero, and any other
+    /// duration is rounded up to whole milliseconds, plus one.
+    ///
+    /// rabbitmq-c turns a timeout into a deadline and polls for the whole milliseconds left,
+    /// rounded down. So a wait of 1.9 ms polls for 1 ms and returns early, and a caller that waits
+    /// again for the rest, less than a millisecond, would poll for 0 ms until the deadline passed.
     static func timeval(_ duration: Duration) -> timeval {
+        guard duration > .zero else { return Glibc.timeval(tv_sec: 0, tv_usec: 0) }
         let (seconds, attoseconds) = duration.components
-        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        let milliseconds = (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000 + 1
+        return Glibc.timeval(
+            tv_sec: Int(seconds) + Int(milliseconds / 1_000), tv_usec: Int(milliseconds % 1_000) * 1_000)
     }
 }

@@ -5,7 +5,8 @@ import Synchronization
 /// One consumer of the drain: its own connection and channel, and its own batch.
 ///
 /// It forwards parts as `logs.pusher_forwarding` jobs, each with the parts read within
-/// `forwardingWait` of its first. It also collects parts into a batch that becomes one `log_parts`
+/// `forwardingWait` of its first while messages keep coming, and pushes a job at once when no
+/// message came for `forwardingQuietGap`. It also collects parts into a batch that becomes one `log_parts`
 /// job when it is full, when no message arrived for `batchIdleTime`, or when `batchInterval`
 /// passed since its first part. A batch that is stored takes the parts waiting to be forwarded along, in
 /// one push. Messages are acknowledged, with one multiple acknowledgement up to the batch's
@@ -100,9 +101,11 @@ final class DrainConsumer: Sendable {
 
     private func consume(on connection: AMQPConnection) async throws {
         var batch = DrainBatch()
-        // The parts read but not forwarded yet, all of them in `batch`, and when the first came.
+        // The parts read but not forwarded yet, all of them in `batch`, when the first came, and
+        // when the last read that brought messages returned.
         var forwarded = PartListJSON()
         var forwardingSince = ContinuousClock.now
+        var lastArrival = ContinuousClock.now
         var pushFailures = 0
         while true {
             if isStopping {
@@ -113,7 +116,8 @@ final class DrainConsumer: Sendable {
             let remaining = batch.remainingTime(of: settings.batchInterval, idleTime: settings.batchIdleTime, now: now)
             var wait = min(settings.pollInterval, remaining ?? .seconds(3600))
             if !forwarded.isEmpty {
-                wait = max(.zero, min(wait, forwardingSince + settings.forwardingWait - now))
+                let due = min(forwardingSince + settings.forwardingWait, lastArrival + settings.forwardingQuietGap)
+                wait = max(.zero, min(wait, due - now))
             }
             let chunk = try await connection.nextDeliveries(
                 limit: settings.prefetch, timeout: wait, into: DrainChunk()
@@ -124,12 +128,14 @@ final class DrainConsumer: Sendable {
             try await receive(chunk, into: &batch, forwarding: &forwarded, on: connection, pushFailures: &pushFailures)
             let checked = ContinuousClock.now
             if !wasForwarding { forwardingSince = checked }
+            if chunk.deliveryCount > 0 { lastArrival = checked }
             if batch.isDue(after: settings.batchInterval, now: checked)
                 || batch.isIdle(for: settings.batchIdleTime, now: checked)
             {
                 try await flush(&batch, forwarding: &forwarded, on: connection, failures: &pushFailures)
             } else if !forwarded.isEmpty
-                && (checked - forwardingSince >= settings.forwardingWait || forwarded.count >= settings.batchSize)
+                && (checked - forwardingSince >= settings.forwardingWait
+                    || checked - lastArrival >= settings.forwardingQuietGap || forwarded.count >= settings.batchSize)
             {
                 try await forward(&forwarded)
             }

@@ -23,9 +23,13 @@ public struct DrainSettings: Sendable, Equatable {
     /// after this short wait instead of the whole interval. While messages keep coming, batches fill.
     public var batchIdleTime: Duration? = .milliseconds(100)
     /// How long a consumer collects parts for one `logs.pusher_forwarding` job, from the first part
-    /// it holds, before it pushes the job. A job is pushed sooner when it has `batchSize` parts or
-    /// goes out with a batch. Zero pushes one job per read from the socket.
+    /// it holds, while messages keep coming. A job is pushed sooner when it has `batchSize` parts,
+    /// goes out with a batch, or no message came for `forwardingQuietGap`. Zero pushes one job per
+    /// read from the socket.
     public var forwardingWait: Duration = .milliseconds(10)
+    /// How long a consumer holding parts to forward waits for another message before it pushes
+    /// them, so a part that comes alone is forwarded this much later at most.
+    public var forwardingQuietGap: Duration = .milliseconds(2)
     public var consumerCount = 10
     public var prefetch = 200
     /// How long a consumer may acknowledge nothing while messages wait before it is replaced.

@@ -114,6 +114,7 @@ struct DrainTests {
             $0.batchInterval = .seconds(600)
             $0.batchIdleTime = .seconds(600)
             $0.forwardingWait = .milliseconds(500)
+            $0.forwardingQuietGap = .milliseconds(300)
         }
         let drain = try harness.makeDrain()
         let running = harness.start(drain)
@@ -130,6 +131,30 @@ struct DrainTests {
         drain.stop()
         await running.value
         #expect(try await harness.storedParts().count == 3)
+        try await harness.cleanUp()
+    }
+
+    @Test("lone part forwarded after the quiet gap")
+    func lonePartForwardedAfterQuietGap() async throws {
+        let harness = try await DrainHarness("forwarding-quiet") {
+            $0.consumerCount = 1
+            $0.batchSize = 100
+            $0.batchInterval = .seconds(600)
+            $0.batchIdleTime = .seconds(600)
+            $0.forwardingWait = .seconds(600)
+            $0.forwardingQuietGap = .milliseconds(50)
+        }
+        let drain = try harness.makeDrain()
+        let running = harness.start(drain)
+        let started = ContinuousClock.now
+        try await harness.publish(#"{"id": 13, "log": "alone", "number": 1}"#)
+        try await harness.wait("the lone part forwarded") { try await harness.forwardedParts().count == 1 }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        try await harness.publish(#"{"id": 13, "log": "next", "number": 2}"#)
+        try await harness.wait("the next part forwarded") { try await harness.forwardedParts().count == 2 }
+        #expect(try await harness.forwardingJobs().map(\.count) == [1, 1])
+        drain.stop()
+        await running.value
         try await harness.cleanUp()
     }
 
