@@ -146,16 +146,13 @@ public struct LiveForwarder: Sendable {
     /// Logs the first failure of a run of failed reads, and the success that ends it.
     private func noteRead(of name: String, failedWith error: (any Error)?) {
         guard let error else {
-            if let failures = failureRuns.recordSuccess(name) {
-                logger.info("reading \(name) works again", metadata: ["failed_reads": "\(failures)"])
-            }
+            failureRuns.logRecovery(name, to: logger, "reading \(name) works again", countName: "failed_reads")
             return
         }
-        if failureRuns.recordFailure(name) {
-            logger.warning(
-                "reading \(name) failed, so live events go to every job until it works again",
-                metadata: ["error": "\(error)"])
-        }
+        failureRuns.logFailure(
+            name, to: logger, level: .warning,
+            "reading \(name) failed, so live events go to every job until it works again",
+            metadata: ["error": "\(error)"])
     }
 
     private func send(_ events: [LogPartEvent], to broadcaster: (any Broadcaster)?, name: String) async {
@@ -166,22 +163,18 @@ public struct LiveForwarder: Sendable {
                 "travis_logs_live_events_total", labels: ["target": name, "result": "sent"],
                 help: "Live log events by target and result."
             ).increment(by: events.count)
-            if let failures = failureRuns.recordSuccess(name) {
-                logger.info(
-                    "sending live log events works again",
-                    metadata: ["target": "\(name)", "failed_sends": "\(failures)"])
-            }
+            failureRuns.logRecovery(
+                name, to: logger, "sending live log events works again", countName: "failed_sends",
+                metadata: ["target": "\(name)"])
         } catch {
             metrics.counter(
                 "travis_logs_live_events_total", labels: ["target": name, "result": "failed"],
                 help: "Live log events by target and result."
             ).increment(by: events.count)
-            let metadata: Logger.Metadata = ["target": "\(name)", "job_id": "\(events[0].jobID)", "error": "\(error)"]
-            if failureRuns.recordFailure(name) {
-                logger.error("sending live log events failed; logging again once sending works", metadata: metadata)
-            } else {
-                logger.debug("sending live log events failed again", metadata: metadata)
-            }
+            failureRuns.logFailure(
+                name, to: logger, level: .error, "sending live log events failed; logging again once sending works",
+                repeatMessage: "sending live log events failed again",
+                metadata: ["target": "\(name)", "job_id": "\(events[0].jobID)", "error": "\(error)"])
         }
     }
 

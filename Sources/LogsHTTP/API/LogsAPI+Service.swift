@@ -21,17 +21,15 @@ extension LogsAPI {
         do {
             _ = try await pipeline.maintenance.remainingTime()
         } catch {
-            if failureRuns.recordFailure("uptime") {
-                pipeline.logger.warning(
-                    "uptime check could not read the maintenance switch, logging again once it can",
-                    metadata: ["error": "\(error)"])
-            }
+            failureRuns.logFailure(
+                "uptime", to: pipeline.logger, level: .warning,
+                "uptime check could not read the maintenance switch, logging again once it can",
+                metadata: ["error": "\(error)"])
             return .error(503, "the maintenance switch cannot be read: \(error)")
         }
-        if let failures = failureRuns.recordSuccess("uptime") {
-            pipeline.logger.info(
-                "uptime check reads the maintenance switch again", metadata: ["failed_checks": "\(failures)"])
-        }
+        failureRuns.logRecovery(
+            "uptime", to: pipeline.logger, "uptime check reads the maintenance switch again", countName: "failed_checks"
+        )
         return uptimeResponse()
     }
 

@@ -130,16 +130,14 @@ public final class RedisLiveEventSource: LiveEventSource {
             let end = min(start + 1_000, jobIDs.count)
             do {
                 try await audience.markWatched(Array(jobIDs[start..<end]))
-                if let failures = failureRuns.recordSuccess("mark") {
-                    logger.info("marking watched jobs works again", metadata: ["failed_marks": "\(failures)"])
-                }
+                failureRuns.logRecovery(
+                    "mark", to: logger, "marking watched jobs works again", countName: "failed_marks")
             } catch {
                 markFailed.withLock { $0 = true }
-                if failureRuns.recordFailure("mark") {
-                    logger.warning(
-                        "marking watched jobs failed, so their streams may get parts late",
-                        metadata: ["error": "\(error)"])
-                }
+                failureRuns.logFailure(
+                    "mark", to: logger, level: .warning,
+                    "marking watched jobs failed, so their streams may get parts late",
+                    metadata: ["error": "\(error)"])
             }
             start = end
         }
@@ -182,11 +180,12 @@ public final class RedisLiveEventSource: LiveEventSource {
         }
     }
 
-    /// Marks the watched jobs again and then tells their clients to read the store.
+    /// Marks the watched jobs again, then sends their clients `LiveEvent.resubscribed`, so they read
+    /// the store.
     ///
     /// A Redis server that restarted without saving its data lost the marks too, so without this
     /// the forwarders would skip these jobs' parts until the next renewal. The marks come before
-    /// the announcement, so that the store reads it starts come after them.
+    /// the event, so that the store reads it starts come after them.
     private func resubscribed() {
         let jobIDs = state.withLock { Array($0.jobs.keys) }
         guard audience != nil, !jobIDs.isEmpty else {

@@ -88,11 +88,9 @@ final class ServerCore: Sendable {
     {
         do {
             let response = try await handler(request)
-            if let failures = failureRuns.recordSuccess("\(request.method) \(route)") {
-                logger.info(
-                    "requests work again",
-                    metadata: ["method": "\(request.method)", "route": "\(route)", "failed_requests": "\(failures)"])
-            }
+            failureRuns.logRecovery(
+                "\(request.method) \(route)", to: logger, "requests work again", countName: "failed_requests",
+                metadata: ["method": "\(request.method)", "route": "\(route)"])
             return response
         } catch {
             return response(for: error, request: request, route: route)
@@ -186,14 +184,12 @@ final class ServerCore: Sendable {
             // The watchdog cancelled a handler that timed out and has answered for it.
             return .error(503, "the request was cancelled")
         }
-        let metadata: Logger.Metadata = [
-            "method": "\(request.method)", "route": "\(route)", "path": "\(request.path)", "error": "\(error)",
-        ]
-        if failureRuns.recordFailure("\(request.method) \(route)") {
-            logger.error("request failed; logging again once this route works", metadata: metadata)
-        } else {
-            logger.debug("request failed again", metadata: metadata)
-        }
+        failureRuns.logFailure(
+            "\(request.method) \(route)", to: logger, level: .error,
+            "request failed; logging again once this route works", repeatMessage: "request failed again",
+            metadata: [
+                "method": "\(request.method)", "route": "\(route)", "path": "\(request.path)", "error": "\(error)",
+            ])
         return .error(500, "internal error; the server log has the details")
     }
 

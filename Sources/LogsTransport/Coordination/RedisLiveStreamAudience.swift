@@ -39,7 +39,7 @@ public struct RedisLiveStreamAudience: LiveStreamAudience {
 /// so that a forwarder reads a job's key at most that often.
 ///
 /// A job marked by a `web` process takes effect here up to `maximumAge` later: a stream reads the
-/// store for the parts published meanwhile. At most `capacity` answers are kept, and all are
+/// store for the parts published meanwhile. At most `capacity` results are kept, and all are
 /// dropped when that is reached. Errors are not kept.
 public final class CachedLiveStreamAudience: LiveStreamAudience {
     private let wrapped: any LiveStreamAudience
