@@ -52,9 +52,19 @@ enum DrainCommand {
             logger: logger)
         let queue = RedisJobQueue(pool: pool, namespace: configuration.sidekiq.namespace, logger: logger)
         let usesPolicy = settings.isSharded && configuration.amqp.isManagementAPIConfigured
+        // With the existence check on, the forwarding worker sends only the parts of jobs whose
+        // Pusher channel is occupied or that a stream client watches, so the drain queues only those.
+        // The consumers share one filter and its kept answers. The pool sizes above leave room for
+        // its reads, about one per job and second.
+        let forwardingFilter =
+            configuration.channelsExistenceCheck
+            ? DrainForwardingFilter(
+                presence: RedisChannelPresence(pool: pool), audience: RedisLiveStreamAudience(pool: pool),
+                usesPrivateChannels: configuration.pusher.secure, logger: logger)
+            : nil
         return LogDrain(
             endpoint: endpoint, queue: queue, settings: settings,
-            shardingPolicy: usesPolicy ? ShardingPolicy(settings: configuration.amqp) : nil, logger: logger,
-            metrics: metrics)
+            shardingPolicy: usesPolicy ? ShardingPolicy(settings: configuration.amqp) : nil,
+            forwardingFilter: forwardingFilter, logger: logger, metrics: metrics)
     }
 }

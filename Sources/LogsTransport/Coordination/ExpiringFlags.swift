@@ -33,7 +33,9 @@ final class ExpiringFlags<Key: Hashable & Sendable>: Sendable {
     /// Returns the keys among `keys` whose result is true: kept results younger than `maximumAge`
     /// as they are, and the others from one call of `read`, which returns the true ones among the
     /// keys it is given. What `read` returns is kept for every key it was given.
-    func trueKeys(among keys: [Key], read: ([Key]) async throws -> Set<Key>) async throws -> Set<Key> {
+    nonisolated(nonsending) func trueKeys(
+        among keys: [Key], read: nonisolated(nonsending) ([Key]) async throws -> Set<Key>
+    ) async throws -> Set<Key> {
         let now = ContinuousClock.now
         var found: Set<Key> = []
         var missing: [Key] = []

@@ -7,6 +7,7 @@ struct DrainChunk: Sendable {
         /// The range of the part's JSON in `parts.bytes`.
         var range: Range<Int>
         var deliveryTag: UInt64
+        var jobID: JobID
     }
 
     /// A message that can never become a part, copied for the dead queue.
@@ -22,6 +23,8 @@ struct DrainChunk: Sendable {
     private(set) var parts = PartListJSON(reservingCapacity: 4_096)
     private(set) var partTags: [Part] = []
     private(set) var rejected: [Rejected] = []
+    /// The jobs of the parts.
+    private(set) var jobIDs: Set<JobID> = []
 
     var deliveryCount: Int { partTags.count + rejected.count }
 
@@ -30,7 +33,8 @@ struct DrainChunk: Sendable {
         switch DrainMessageDecoder.decode(delivery.body) {
         case .success(let part):
             let range = parts.append(part)
-            partTags.append(Part(range: range, deliveryTag: delivery.deliveryTag))
+            partTags.append(Part(range: range, deliveryTag: delivery.deliveryTag, jobID: part.jobID))
+            jobIDs.insert(part.jobID)
         case .failure(let rejection):
             rejected.append(Rejected(position: partTags.count, delivery: delivery.copy(), rejection: rejection))
         }

@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// It forwards parts as `logs.pusher_forwarding` jobs, each with the parts read within
 /// `forwardingWait` of its first while messages keep coming, and pushes a job at once when no
-/// message came for `forwardingQuietGap`. It also collects parts into a batch that becomes one `log_parts`
+/// message came for `forwardingQuietGap`. With a forwarding filter, only the parts of jobs that
+/// somebody watches are forwarded. It also collects parts into a batch that becomes one `log_parts`
 /// job when it is full, when no message arrived for `batchIdleTime`, or when `batchInterval`
 /// passed since its first part. A batch that is stored takes the parts waiting to be forwarded along, in
 /// one push. Messages are acknowledged, with one multiple acknowledgement up to the batch's
@@ -37,11 +38,14 @@ final class DrainConsumer: Sendable {
     private let metrics: MetricsRegistry
     private let rejectionLog: RejectionLog
     private let deadLetters: DeadLetterPublisher
+    /// The jobs whose parts are forwarded; nil forwards every part.
+    private let forwardingFilter: DrainForwardingFilter?
     private let state = Mutex(State())
 
     init(
         number: Int, endpoint: AMQPEndpoint, queue: any JobQueue, settings: DrainSettings, clock: any LogsClock,
-        logger: Logger, metrics: MetricsRegistry, rejectionLog: RejectionLog
+        logger: Logger, metrics: MetricsRegistry, rejectionLog: RejectionLog,
+        forwardingFilter: DrainForwardingFilter? = nil
     ) {
         self.number = number
         self.endpoint = endpoint
@@ -52,6 +56,7 @@ final class DrainConsumer: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.rejectionLog = rejectionLog
+        self.forwardingFilter = forwardingFilter
         deadLetters = DeadLetterPublisher(
             endpoint: endpoint, name: "drain-dead-letters-\(number)", confirmTimeout: settings.deadLetterConfirmTimeout)
     }
@@ -99,7 +104,11 @@ final class DrainConsumer: Sendable {
 
     // MARK: - Consuming
 
-    private func consume(on connection: AMQPConnection) async throws {
+    /// Runs on the connection's thread, because the parameter is isolated, so reading,
+    /// acknowledging and rejecting take no thread hop; a push to the queue takes one there and
+    /// back. Each hop costs a thread wake-up, and when reads came through the actor there were two
+    /// per read, a few messages each.
+    private func consume(on connection: isolated AMQPConnection) async throws {
         var batch = DrainBatch()
         // The parts read but not forwarded yet, all of them in `batch`, when the first came, and
         // when the last read that brought messages returned.
@@ -119,7 +128,7 @@ final class DrainConsumer: Sendable {
                 let due = min(forwardingSince + settings.forwardingWait, lastArrival + settings.forwardingQuietGap)
                 wait = max(.zero, min(wait, due - now))
             }
-            let chunk = try await connection.nextDeliveries(
+            let chunk = try connection.nextDeliveries(
                 limit: settings.prefetch, timeout: wait, into: DrainChunk()
             ) { chunk, delivery in
                 chunk.add(delivery)
@@ -147,7 +156,7 @@ final class DrainConsumer: Sendable {
     /// batch together with them whenever it fills.
     private func receive(
         _ chunk: DrainChunk, into batch: inout DrainBatch, forwarding forwarded: inout PartListJSON,
-        on connection: AMQPConnection, pushFailures: inout Int
+        on connection: isolated AMQPConnection, pushFailures: inout Int
     ) async throws {
         let deliveryCount = chunk.deliveryCount
         guard deliveryCount > 0 else { return }
@@ -156,6 +165,8 @@ final class DrainConsumer: Sendable {
             .increment(by: deliveryCount)
         // The deliveries of one call arrived together, so they share one arrival time.
         let now = ContinuousClock.now
+        let watched = await forwardingFilter?.watchedJobs(among: Array(chunk.jobIDs))
+        var unwatched = 0
         var rejected = chunk.rejected[...]
         for (position, part) in chunk.partTags.enumerated() {
             // Rejected messages are handled in delivery order, before any later tag is acknowledged.
@@ -166,13 +177,23 @@ final class DrainConsumer: Sendable {
             // Both jobs carry the part base64-encoded, as the original service writes them. The
             // part's JSON was written once, and the same bytes go into both jobs.
             batch.append(from: chunk.parts, at: part.range, deliveryTag: part.deliveryTag, at: now)
-            forwarded.append(from: chunk.parts, at: part.range)
+            if watched?.contains(part.jobID) ?? true {
+                forwarded.append(from: chunk.parts, at: part.range)
+            } else {
+                unwatched += 1
+            }
             if batch.count >= settings.batchSize {
                 try await flush(&batch, forwarding: &forwarded, on: connection, failures: &pushFailures)
             }
         }
         for next in rejected {
             try await deadLetter(next.delivery, rejection: next.rejection, on: connection)
+        }
+        if unwatched > 0 {
+            metrics.counter(
+                "travis_logs_drain_parts_unwatched_total",
+                help: "Log parts the drain did not forward, because nobody watched their job."
+            ).increment(by: unwatched)
         }
     }
 
@@ -182,7 +203,7 @@ final class DrainConsumer: Sendable {
     ///
     /// The original service pushes one job per part, but its job (and this project's) takes an
     /// array of parts and forwards each, so one job per chunk of deliveries is read the same way.
-    private func forward(_ parts: inout PartListJSON) async throws {
+    private nonisolated(nonsending) func forward(_ parts: inout PartListJSON) async throws {
         guard !parts.isEmpty else { return }
         let jobs = [Self.serializedJob(.pusherForwarding([]), parts: parts, at: clock.now())]
         let partCount = parts.count
@@ -204,7 +225,7 @@ final class DrainConsumer: Sendable {
     /// The forwarded parts are all in the batch, so when the push fails they come back with the
     /// requeued batch and are forwarded again then.
     private func flush(
-        _ batch: inout DrainBatch, forwarding forwarded: inout PartListJSON, on connection: AMQPConnection,
+        _ batch: inout DrainBatch, forwarding forwarded: inout PartListJSON, on connection: isolated AMQPConnection,
         failures: inout Int
     ) async throws {
         guard !batch.isEmpty else { return }
@@ -234,12 +255,12 @@ final class DrainConsumer: Sendable {
                     "consumer": "\(number)", "parts": "\(partCount)", "delivery_tag": "\(tag)", "error": "\(error)",
                     "retry_in_seconds": "\(delay.timeInterval)",
                 ])
-            try await connection.reject(deliveryTag: tag, multiple: true, requeue: true)
+            try connection.reject(deliveryTag: tag, multiple: true, requeue: true)
             await sleepUnlessStopping(for: delay)
             return
         }
         failures = 0
-        try await connection.acknowledge(deliveryTag: tag, multiple: true)
+        try connection.acknowledge(deliveryTag: tag, multiple: true)
         markProgress()
         metrics.counter("travis_logs_drain_parts_queued_total", help: "Log parts the drain stored in log_parts jobs.")
             .increment(by: partCount)
@@ -255,7 +276,7 @@ final class DrainConsumer: Sendable {
 
     /// Pushes jobs written as JSON: unchanged to a queue that takes them, such as Redis, and read
     /// back into `Job` values for any other queue.
-    private func push(_ jobs: [SerializedJob]) async throws {
+    private nonisolated(nonsending) func push(_ jobs: [SerializedJob]) async throws {
         if let serializedQueue {
             try await serializedQueue.push(serialized: jobs)
         } else {
@@ -269,9 +290,9 @@ final class DrainConsumer: Sendable {
     /// When the copy fails, the message is rejected alone with requeue, so that it stays in the
     /// queue unacknowledged and a later multiple acknowledgement cannot cover it, and the consumer
     /// waits before consuming more.
-    private func deadLetter(_ delivery: AMQPDelivery, rejection: DrainRejection, on connection: AMQPConnection)
-        async throws
-    {
+    private func deadLetter(
+        _ delivery: AMQPDelivery, rejection: DrainRejection, on connection: isolated AMQPConnection
+    ) async throws {
         do {
             try await deadLetters.publish(delivery, to: settings.deadQueueName)
         } catch {
@@ -291,12 +312,12 @@ final class DrainConsumer: Sendable {
                     "delivery_tag": "\(delivery.deliveryTag)", "queue": "\(settings.deadQueueName)",
                     "error": "\(error)", "retry_in_seconds": "\(delay.timeInterval)",
                 ])
-            try await connection.reject(deliveryTag: delivery.deliveryTag, multiple: false, requeue: true)
+            try connection.reject(deliveryTag: delivery.deliveryTag, multiple: false, requeue: true)
             await sleepUnlessStopping(for: delay)
             return
         }
         state.withLock { $0.deadLetterFailures = 0 }
-        try await connection.acknowledge(deliveryTag: delivery.deliveryTag, multiple: false)
+        try connection.acknowledge(deliveryTag: delivery.deliveryTag, multiple: false)
         markProgress()
         metrics.counter(
             "travis_logs_drain_messages_rejected_total", labels: ["reason": rejection.reason],
@@ -325,7 +346,7 @@ final class DrainConsumer: Sendable {
     ///
     /// Waiting messages are those this consumer received since its last acknowledgement, or, when
     /// it received none, the messages ready in its queue.
-    private func checkHealth(on connection: AMQPConnection, batch: DrainBatch) async throws {
+    private func checkHealth(on connection: isolated AMQPConnection, batch: DrainBatch) async throws {
         let now = ContinuousClock.now
         let check: (lastProgress: ContinuousClock.Instant, received: Int)? = state.withLock { state in
             guard now - state.lastHealthCheck >= settings.healthCheckInterval else { return nil }
@@ -336,7 +357,7 @@ final class DrainConsumer: Sendable {
         var waiting = received
         if waiting == 0 && !settings.isSharded {
             // The sharding plugin's queue name is not a real queue, so only the unsharded queue is asked.
-            waiting = try await connection.declareQueue(settings.queueName, passive: true).messageCount
+            waiting = try connection.declareQueue(settings.queueName, passive: true).messageCount
         }
         guard waiting > 0 else {
             markProgress()
@@ -359,7 +380,7 @@ final class DrainConsumer: Sendable {
         min(settings.maximumRetryDelay, settings.initialRetryDelay * (1 << min(failures - 1, 20)))
     }
 
-    private func sleepUnlessStopping(for delay: Duration) async {
+    private nonisolated(nonsending) func sleepUnlessStopping(for delay: Duration) async {
         let end = ContinuousClock.now + delay
         while !isStopping && ContinuousClock.now < end {
             try? await Task.sleep(for: min(settings.pollInterval, end - .now))

@@ -16,7 +16,8 @@ public final class LogDrain: Sendable {
 
     public init(
         endpoint: AMQPEndpoint, queue: any JobQueue, settings: DrainSettings, clock: any LogsClock = SystemClock(),
-        shardingPolicy: ShardingPolicy? = nil, logger: Logger, metrics: MetricsRegistry
+        shardingPolicy: ShardingPolicy? = nil, forwardingFilter: DrainForwardingFilter? = nil, logger: Logger,
+        metrics: MetricsRegistry
     ) {
         self.settings = settings
         self.shardingPolicy = shardingPolicy
@@ -26,7 +27,7 @@ public final class LogDrain: Sendable {
         consumers = (1...max(1, settings.consumerCount)).map { number in
             DrainConsumer(
                 number: number, endpoint: endpoint, queue: queue, settings: settings, clock: clock, logger: logger,
-                metrics: metrics, rejectionLog: rejectionLog)
+                metrics: metrics, rejectionLog: rejectionLog, forwardingFilter: forwardingFilter)
         }
     }
 

@@ -11,13 +11,13 @@ struct SerializedJob: Sendable, Hashable {
 protocol SerializedJobQueue: JobQueue {
     /// Pushes the jobs, whose JSON is stored unchanged, as `push(_:)` pushes jobs without a
     /// unique key: in one round trip where the queue can.
-    func push(serialized jobs: [SerializedJob]) async throws
+    nonisolated(nonsending) func push(serialized jobs: [SerializedJob]) async throws
 }
 
 extension RedisJobQueue: SerializedJobQueue {
     /// Sends the commands `push(_:)` sends for jobs without a unique key: per queue, in the order
     /// the jobs name them, `SADD` of the queue's name and one `LPUSH` of its jobs, in one pipeline.
-    func push(serialized jobs: [SerializedJob]) async throws {
+    nonisolated(nonsending) func push(serialized jobs: [SerializedJob]) async throws {
         guard !jobs.isEmpty else { return }
         var payloads: [String: [String]] = [:]
         var queueOrder: [String] = []

@@ -74,27 +74,29 @@ public final class RedisConnectionPool: Sendable {
     ///
     /// - Throws: `RedisError` with code `.poolClosed` after `close()`, `CancellationError` when the
     ///   task is cancelled while it waits, and whatever `body` throws.
-    public func withConnection<Result: Sendable>(
-        _ body: (RedisConnection) async throws -> Result
+    public nonisolated(nonsending) func withConnection<Result: Sendable>(
+        _ body: nonisolated(nonsending) (RedisConnection) async throws -> Result
     ) async throws -> Result {
         let connection = try await lease()
         defer { giveBack(connection) }
         return try await body(connection)
     }
 
-    public func send(_ arguments: [String]) async throws -> RedisReply {
+    public nonisolated(nonsending) func send(_ arguments: [String]) async throws -> RedisReply {
         try await withConnection { try await $0.send(arguments) }
     }
 
-    public func send(_ arguments: String...) async throws -> RedisReply {
+    public nonisolated(nonsending) func send(_ arguments: String...) async throws -> RedisReply {
         try await send(arguments)
     }
 
-    public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+    public nonisolated(nonsending) func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
         try await withConnection { try await $0.pipeline(commands) }
     }
 
-    public func evaluate(_ script: RedisScript, keys: [String], arguments: [String]) async throws -> RedisReply {
+    public nonisolated(nonsending) func evaluate(_ script: RedisScript, keys: [String], arguments: [String])
+        async throws -> RedisReply
+    {
         try await withConnection { try await $0.evaluate(script, keys: keys, arguments: arguments) }
     }
 
@@ -123,7 +125,7 @@ public final class RedisConnectionPool: Sendable {
         case wait
     }
 
-    private func lease() async throws -> RedisConnection {
+    private nonisolated(nonsending) func lease() async throws -> RedisConnection {
         let step = try state.withLock { state -> LeaseStep in
             if state.isClosed { throw RedisError(.poolClosed, "the Redis connection pool was closed") }
             if let connection = state.idle.popLast() { return .use(connection) }

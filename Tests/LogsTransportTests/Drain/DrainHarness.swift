@@ -54,10 +54,10 @@ struct DrainHarness {
         return Logger(label: "drain-test", factory: { _ in handler })
     }
 
-    func makeDrain(queue: (any JobQueue)? = nil) throws -> LogDrain {
+    func makeDrain(queue: (any JobQueue)? = nil, forwardingFilter: DrainForwardingFilter? = nil) throws -> LogDrain {
         LogDrain(
-            endpoint: endpoint, queue: queue ?? jobQueue, settings: settings, logger: logger,
-            metrics: metrics)
+            endpoint: endpoint, queue: queue ?? jobQueue, settings: settings, forwardingFilter: forwardingFilter,
+            logger: logger, metrics: metrics)
     }
 
     /// Starts the drain in a task; stop it with `drain.stop()` and await the task.

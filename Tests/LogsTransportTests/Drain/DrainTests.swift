@@ -179,6 +179,39 @@ struct DrainTests {
         try await harness.cleanUp()
     }
 
+    @Test("forwards watched jobs only")
+    func forwardsWatchedJobsOnly() async throws {
+        let harness = try await DrainHarness("filter") { $0.consumerCount = 1 }
+        // Job ids of this run only, because presence keys are not in the harness's namespace.
+        let base = Int64.random(in: 1_000_000_000...2_000_000_000)
+        let (occupied, streamed, unwatched) = (JobID(base), JobID(base + 1), JobID(base + 2))
+        let presence = RedisChannelPresence(pool: harness.pool)
+        let audience = RedisLiveStreamAudience(pool: harness.pool, channel: harness.namespace + ":live")
+        try await presence.markOccupied(LogPartEvent.channel(for: occupied, isPrivate: false))
+        try await audience.markWatched([streamed])
+        let filter = DrainForwardingFilter(
+            presence: presence, audience: audience, usesPrivateChannels: false, logger: harness.logger)
+        let drain = try harness.makeDrain(forwardingFilter: filter)
+        let running = harness.start(drain)
+        for number in 1...4 {
+            for job in [occupied, streamed, unwatched] {
+                try await harness.publish(#"{"id": \#(job.rawValue), "log": "line", "number": \#(number)}"#)
+            }
+        }
+        try await harness.wait("twelve stored parts") { try await harness.storedParts().count == 12 }
+        drain.stop()
+        await running.value
+
+        let forwarded = try await harness.forwardedParts()
+        #expect(Set(forwarded.map(\.jobID)) == [occupied, streamed])
+        #expect(forwarded.count == 8)
+        #expect(harness.counter("travis_logs_drain_parts_unwatched_total") == 4)
+        #expect(try await harness.readyMessages() == 0)
+        try await presence.markVacant(LogPartEvent.channel(for: occupied, isPrivate: false))
+        try await RedisTestServer.deleteKeys(prefix: harness.namespace + ":live", in: harness.pool)
+        try await harness.cleanUp()
+    }
+
     @Test("stop stores and acknowledges the batch")
     func stopFlushesBatch() async throws {
         let harness = try await DrainHarness("stop") {
