@@ -1,6 +1,6 @@
 // Measures the drain against a bare consume-and-acknowledge loop on the same broker.
 //
-//   DrainBenchmark MESSAGES JOBS CONSUMERS
+//   DrainBenchmark [floor | drain] MESSAGES JOBS CONSUMERS
 //   DrainBenchmark publish MESSAGES JOBS
 //   DrainBenchmark pusher
 //
@@ -9,7 +9,8 @@
 // phase only acknowledges each chunk of deliveries with one multiple acknowledgement. The drain
 // phase runs LogDrain into RedisJobQueue until every part is in a log_parts job, and also
 // reports its rate until at most CONSUMERS batches of parts remain. Prints one `key=value` line
-// per phase. The `publish` form only publishes the messages into the queue that
+// per phase. Without a form word both phases run, the floor first. The `floor` and `drain` forms
+// run only that phase. The `publish` form only publishes the messages into the queue that
 // `travis-logs drain` consumes by default, `reporting.jobs.logs`, for the end-to-end phase of
 // script/bench/drain. The `pusher` form runs the Pusher stand-in of that phase (see
 // PusherCounter.swift) until standard input ends.
@@ -22,8 +23,14 @@ if CommandLine.arguments.dropFirst().first == "pusher" {
     exit(0)
 }
 
-let publishOnly = CommandLine.arguments.dropFirst().first == "publish"
-let arguments = publishOnly ? Array(CommandLine.arguments.dropFirst()) : CommandLine.arguments
+/// The form word before MESSAGES (`publish`, `floor` or `drain`), or nil when there is none.
+let form = CommandLine.arguments.dropFirst().first.flatMap { ["publish", "floor", "drain"].contains($0) ? $0 : nil }
+let arguments = form == nil ? CommandLine.arguments : Array(CommandLine.arguments.dropFirst())
+if let first = arguments.dropFirst().first, Int(first) == nil {
+    let expected = "expected the number of MESSAGES or a form: publish, floor, drain or pusher"
+    FileHandle.standardError.write(Data("invalid argument '\(first)': \(expected)\n".utf8))
+    exit(2)
+}
 let messageCount = arguments.count > 1 ? Int(arguments[1]) ?? 200_000 : 200_000
 let jobCount = arguments.count > 2 ? Int(arguments[2]) ?? 2_000 : 2_000
 let consumerCount = arguments.count > 3 ? Int(arguments[3]) ?? 4 : 4
@@ -147,7 +154,7 @@ func runDrain(settings: DrainSettings) async throws {
     pool.close()
 }
 
-if publishOnly {
+if form == "publish" {
     try await publish(into: DrainSettings())
     exit(0)
 }
@@ -158,5 +165,9 @@ settings.exchangeName = "benchmark"
 settings.routingKey = "benchmark.drain"
 settings.deadQueueName = "benchmark.drain.dead"
 settings.consumerCount = consumerCount
-try await runFloor(settings: settings)
-try await runDrain(settings: settings)
+if form != "drain" {
+    try await runFloor(settings: settings)
+}
+if form != "floor" {
+    try await runDrain(settings: settings)
+}

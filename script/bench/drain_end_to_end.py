@@ -5,13 +5,16 @@ contains every published part in log_parts and a local Pusher endpoint has recei
 One worker runs the `log_parts` queue, the other the `logs.pusher_forwarding` queue, so that each
 one's CPU time is known. The forwarding worker sends to `DrainBenchmark pusher`, a Pusher HTTP API
 stand-in on 127.0.0.1 that accepts every request with 200 and counts the events, which this script
-reads with `GET /events`. The channel existence check is off, so every part becomes an event.
+reads with `GET /events`. With WATCHED_PERCENT at 100 (the default) the channel existence check is
+off, so every part becomes an event.
 
-Run by script/bench/drain, which sets BIN, MESSAGES, CONSUMERS, STATE and the travis-logs
-environment. Prints `phase=end_to_end ...` and `phase=copy ...` lines. CPU seconds are the user and
-system time of each process from /proc: the drain's and the log_parts worker's read when the last
-part is stored, the forwarding worker's and the Pusher stand-in's when the last event arrived. The
-drain's peak RSS is its VmHWM.
+script/bench/drain runs this once per round. It sets BIN, MESSAGES, CONSUMERS, STATE and the
+travis-logs environment, and gives each round a new database, because the count of stored parts
+reads the log_parts id sequence, which must not have handed out ids before. Prints `phase=end_to_end ...` and
+`phase=copy ...` lines, to which script/bench/drain adds the round number. CPU seconds are the user
+and system time of each process from /proc: the drain's and the log_parts worker's read when the
+last part is stored, the forwarding worker's and the Pusher stand-in's when the last event arrived.
+The drain's peak RSS is its VmHWM.
 """
 
 import http.client
