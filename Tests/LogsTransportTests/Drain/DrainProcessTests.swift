@@ -21,6 +21,8 @@ struct DrainProcessTests {
             "RABBITMQ_URL": try RabbitMQTestServer.url(), "REDIS_URL": try RedisTestServer.url(),
             "TRAVIS_SIDEKIQ_NAMESPACE": namespace, "TRAVIS_LOGS_DRAIN_BATCH_SIZE": "40",
             "TRAVIS_LOGS_DRAIN_EXECUTION_INTERVAL": "60", "TRAVIS_LOGS_DRAIN_CONSUMER_COUNT": "2",
+            // Without the existence check every part is forwarded on arrival, which shows an open batch.
+            "TRAVIS_CHANNELS_EXISTENCE_CHECK": "false",
         ]
         let expected = Set((1...10).flatMap { job in (1...60).map { JobPart(jobID: 300 + job, number: $0) } })
         let ordered = expected.sorted()
@@ -80,6 +82,42 @@ struct DrainProcessTests {
             let content = String(decoding: try PartNormalizer().contentBytes(of: part), as: UTF8.self)
             #expect(content == "\(JobPart(part))")
         }
+        try await harness.cleanUp()
+    }
+
+    @Test("forwards watched jobs with the existence check")
+    func forwardsWatchedJobs() async throws {
+        let harness = try await DrainHarness("process-watched") { $0 = DrainSettings() }
+        try await harness.publisher.deleteQueue(harness.settings.queueName)
+        // Job ids of this run only, because presence keys are not in the harness's namespace.
+        let base = Int64.random(in: 1_000_000_000...2_000_000_000)
+        let (occupied, streamed, unwatched) = (JobID(base), JobID(base + 1), JobID(base + 2))
+        let presence = RedisChannelPresence(pool: harness.pool)
+        try await presence.markOccupied("private-job-\(occupied.rawValue)")
+        try await RedisLiveStreamAudience(pool: harness.pool).markWatched([streamed])
+        let environment = [
+            "RABBITMQ_URL": try RabbitMQTestServer.url(), "REDIS_URL": try RedisTestServer.url(),
+            "TRAVIS_SIDEKIQ_NAMESPACE": String(harness.namespace.dropLast()),
+            "TRAVIS_LOGS_DRAIN_BATCH_SIZE": "5", "PUSHER_SECURE": "true",
+        ]
+        let drain = try DrainProcess(environment: environment)
+        try await harness.wait("the drain's queue") {
+            (try? await harness.publisher.declareQueue(harness.settings.queueName, passive: true)) != nil
+        }
+        for number in 1...5 {
+            for job in [occupied, streamed, unwatched] {
+                try await harness.publish(#"{"id": \#(job.rawValue), "log": "line", "number": \#(number)}"#)
+            }
+        }
+        try await harness.wait("fifteen stored parts") { try await harness.storedParts().count == 15 }
+        let status = await drain.terminate()
+        #expect(status == 0, "drain log: \(drain.log)")
+
+        let forwarded = try await harness.forwardedParts()
+        #expect(Set(forwarded.map(\.jobID)) == [occupied, streamed])
+        #expect(forwarded.count == 10)
+        try await presence.markVacant("private-job-\(occupied.rawValue)")
+        _ = try await harness.pool.send("DEL", RedisLiveStreamAudience(pool: harness.pool).key(streamed))
         try await harness.cleanUp()
     }
 }
