@@ -3,9 +3,11 @@ import Synchronization
 /// A sender of finished jobs' acknowledgements from a task of its own, so that a worker task takes
 /// its next job without waiting for the round trip of the previous job's acknowledgement.
 ///
-/// One drain task runs while acknowledgements are pending. It acknowledges all pending jobs with
-/// one `JobQueue.acknowledge(_:)` call of a list, one round trip on Redis, then repeats with those
-/// added meanwhile. So a round trip costs one task wake-up, however many jobs it acknowledges.
+/// One list of jobs is acknowledged at a time, with `JobQueue.startAcknowledging(_:completion:)`,
+/// one round trip on Redis. When it ends, the jobs added meanwhile go out as the next list. No task
+/// waits for the round trip: the Redis queue sends the list with the worker's next fetch and runs
+/// the completion on its connection's thread, so an acknowledgement costs no thread wake-up of its
+/// own.
 ///
 /// A failed acknowledgement is tried again, and a finished job is never sent to the retry set.
 /// When Redis removed the job but the reply was lost, a retry would run the job a second time. A
@@ -58,10 +60,11 @@ public final class BackgroundAcknowledger: Sendable {
     }
 
     /// Adds `job` to the pending acknowledgements and returns, after waiting for an outstanding
-    /// acknowledgement to end when `limit` are outstanding. `completion` runs in the drain task
-    /// after the acknowledgement succeeded or its last attempt failed.
+    /// acknowledgement to end when `limit` are outstanding. `completion` runs, on a thread of the
+    /// queue's choice, after the acknowledgement succeeded or its last attempt failed, so it must
+    /// not block.
     ///
-    /// The drain task does not inherit the caller's cancellation, so a job that ran to the end is
+    /// The acknowledgement does not depend on the caller's task, so a job that ran to the end is
     /// acknowledged even when its worker task is cancelled meanwhile.
     public func acknowledge(
         _ job: ReservedJob, metadata: Logger.Metadata, completion: @escaping @Sendable () -> Void = {}
@@ -74,7 +77,7 @@ public final class BackgroundAcknowledger: Sendable {
             return true
         }
         if startsDrain {
-            Task.detached { await self.drain() }
+            sendNextList()
         }
     }
 
@@ -96,21 +99,52 @@ public final class BackgroundAcknowledger: Sendable {
         }
     }
 
-    /// Acknowledges the pending jobs, a list per call, until none is pending.
-    private func drain() async {
-        while true {
-            let batch = state.withLock { state -> [Pending] in
-                guard !state.pending.isEmpty else {
-                    state.isDraining = false
-                    return []
-                }
-                defer { state.pending.removeAll(keepingCapacity: true) }
-                return state.pending
+    /// Acknowledges the pending jobs as one list, or ends the drain when none is pending.
+    private func sendNextList() {
+        let list = state.withLock { state -> [Pending] in
+            guard !state.pending.isEmpty else {
+                state.isDraining = false
+                return []
             }
-            if batch.isEmpty { return }
-            await acknowledgeNow(batch.map(\.job), metadata: batch.map(\.metadata))
-            for item in batch { item.completion() }
-            releaseSlots(batch.count)
+            defer { state.pending.removeAll(keepingCapacity: true) }
+            return state.pending
+        }
+        if list.isEmpty { return }
+        send(list, attempt: 1, delay: .milliseconds(200))
+    }
+
+    /// Starts attempt `attempt` at acknowledging `list`; the next attempt waits `delay`.
+    private func send(_ list: [Pending], attempt: Int, delay: Duration) {
+        queue.startAcknowledging(list.map(\.job)) { error in
+            if let error {
+                guard attempt < Self.attempts else {
+                    self.logFailure(list.map(\.metadata), error: error, attempts: attempt)
+                    self.finish(list)
+                    return
+                }
+                // Detached, so no caller's cancellation cuts the wait short and uses up the
+                // attempts within microseconds.
+                Task.detached {
+                    try? await Task.sleep(for: delay)
+                    self.send(list, attempt: attempt + 1, delay: min(delay * 2, .seconds(5)))
+                }
+                return
+            }
+            self.finish(list)
+        }
+    }
+
+    private func finish(_ list: [Pending]) {
+        for item in list { item.completion() }
+        releaseSlots(list.count)
+        sendNextList()
+    }
+
+    private func logFailure(_ metadata: [Logger.Metadata], error: any Error, attempts: Int) {
+        for jobMetadata in metadata {
+            logger.error(
+                "acknowledging a finished job failed; it stays in progress until recovered",
+                metadata: jobMetadata.merging(["error": "\(error)", "attempts": "\(attempts)"]) { $1 })
         }
     }
 
@@ -122,11 +156,7 @@ public final class BackgroundAcknowledger: Sendable {
                 return
             } catch {
                 guard attempt < Self.attempts else {
-                    for jobMetadata in metadata {
-                        logger.error(
-                            "acknowledging a finished job failed; it stays in progress until recovered",
-                            metadata: jobMetadata.merging(["error": "\(error)", "attempts": "\(attempt)"]) { $1 })
-                    }
+                    logFailure(metadata, error: error, attempts: attempt)
                     return
                 }
                 // A sleep that cancellation cuts short would use up the attempts within

@@ -36,6 +36,10 @@ public protocol JobQueue: Sendable {
     /// Makes a job due at `date`. A unique job whose key is already waiting is skipped.
     func schedule(_ job: Job, at date: Date) async throws
 
+    /// Makes jobs due at `date`, in one round trip where the queue can, as `schedule(_:at:)` does
+    /// for each. When it throws, some of the jobs may have been scheduled.
+    func schedule(_ jobs: [Job], at date: Date) async throws
+
     /// Takes the next job from the given queues, waiting up to `timeout` for one.
     ///
     /// Due scheduled and retry jobs are moved to their queues first. Queues are tried in an
@@ -49,6 +53,14 @@ public protocol JobQueue: Sendable {
     /// Removes finished jobs from the in-progress list, in one round trip where the queue can.
     /// When it throws, some of the jobs may have been removed, and removing them again is safe.
     func acknowledge(_ jobs: [ReservedJob]) async throws
+
+    /// Starts removing finished jobs from the in-progress list, as `acknowledge(_:)` of a list
+    /// does, and returns without waiting. `completion` gets nil once they are removed, or the
+    /// error, and runs on a thread of the queue's choice, so it must not block.
+    ///
+    /// The default implementation calls `acknowledge(_:)` in a task of its own. A queue can send
+    /// the acknowledgement with other work instead, so that it costs no task of its own.
+    func startAcknowledging(_ jobs: [ReservedJob], completion: @escaping @Sendable ((any Error)?) -> Void)
 
     /// Puts a job back at the front of its queue, unchanged (on shutdown).
     func requeue(_ job: ReservedJob) async throws
@@ -65,10 +77,32 @@ extension JobQueue {
         try await push([job])
     }
 
+    /// Schedules the jobs one after another.
+    public func schedule(_ jobs: [Job], at date: Date) async throws {
+        for job in jobs {
+            try await schedule(job, at: date)
+        }
+    }
+
     /// Acknowledges the jobs one after another.
     public func acknowledge(_ jobs: [ReservedJob]) async throws {
         for job in jobs {
             try await acknowledge(job)
+        }
+    }
+
+    /// Calls `acknowledge(_:)` in a detached task, so that the caller's cancellation does not
+    /// reach it.
+    public func startAcknowledging(
+        _ jobs: [ReservedJob], completion: @escaping @Sendable ((any Error)?) -> Void
+    ) {
+        Task.detached {
+            do {
+                try await acknowledge(jobs)
+                completion(nil)
+            } catch {
+                completion(error)
+            }
         }
     }
 }

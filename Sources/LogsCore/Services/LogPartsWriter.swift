@@ -71,11 +71,15 @@ public struct LogPartsWriter: Sendable {
         metrics.counter("travis_logs_parts_written_total", help: "Log parts stored.").increment(by: rows.count)
         observeTimeToFirstLine(normalized, now: now)
 
-        for part in normalized where part.isFinal {
+        let finals = normalized.filter(\.isFinal)
+        guard !finals.isEmpty else { return summary }
+        // One call for every final part of the batch: one round trip on Redis.
+        try await queue.schedule(
+            finals.map { JobPayload.aggregate(logIDsByJob[$0.jobID]!).makeJob(at: now) },
+            at: now.addingTimeInterval(aggregationDelay.timeInterval))
+        summary.aggregationsScheduled = finals.count
+        for part in finals {
             let logID = logIDsByJob[part.jobID]!
-            let job = JobPayload.aggregate(logID).makeJob(at: now)
-            try await queue.schedule(job, at: now.addingTimeInterval(aggregationDelay.timeInterval))
-            summary.aggregationsScheduled += 1
             logger.debug(
                 "scheduled aggregation",
                 metadata: [

@@ -15,10 +15,7 @@ import LogsCore
 /// instead of a task, a lease and two hops between threads. A lease ends after `maximumLease`
 /// even while lookups keep coming, and the next one queues behind other callers of the pool, so
 /// that the reader never keeps a small pool to itself.
-final class LogRowVersionReader: @unchecked Sendable {
-    // @unchecked Sendable: `waiting`, `isRunning` and `isLingering` are only read or written while
-    // `condition` is locked.
-
+final class LogRowVersionReader: Sendable {
     enum Lookup: Hashable, Sendable {
         case id(Int64)
         case jobID(Int64)
@@ -26,21 +23,15 @@ final class LogRowVersionReader: @unchecked Sendable {
 
     typealias Completion = @Sendable (Result<LogRowVersion?, any Error>) -> Void
 
-    private struct Waiter {
+    private struct Waiter: Sendable {
         let lookup: Lookup
         let completion: Completion
     }
 
     private let client: PostgresClient
     private let maximumBatchSize: Int
-    private let linger: Duration
     private let maximumLease: Duration
-    private let condition = NSCondition()
-    private var waiting: [Waiter] = []
-    /// Whether a task has leased a connection to run batches.
-    private var isRunning = false
-    /// Whether that connection's thread waits for lookups after its last batch.
-    private var isLingering = false
+    private let waiters: LingeringWaitList<Waiter>
 
     /// - Parameters:
     ///   - maximumBatchSize: the maximum number of lookups in one statement; more wait for the
@@ -53,8 +44,8 @@ final class LogRowVersionReader: @unchecked Sendable {
     ) {
         self.client = client
         self.maximumBatchSize = max(1, maximumBatchSize)
-        self.linger = linger
         self.maximumLease = maximumLease
+        waiters = LingeringWaitList(linger: linger)
     }
 
     /// Returns the version of the looked-up row, or nil when there is no such row.
@@ -71,16 +62,7 @@ final class LogRowVersionReader: @unchecked Sendable {
     ///
     /// `completion` must not block, because the rest of the batch and the next batch wait for it.
     func version(_ lookup: Lookup, completion: @escaping Completion) {
-        condition.lock()
-        waiting.append(Waiter(lookup: lookup, completion: completion))
-        let startsRunning = !isRunning
-        if startsRunning {
-            isRunning = true
-        } else if isLingering {
-            condition.signal()
-        }
-        condition.unlock()
-        if startsRunning {
+        if waiters.append(Waiter(lookup: lookup, completion: completion)) {
             Task { await self.run() }
         }
     }
@@ -88,65 +70,29 @@ final class LogRowVersionReader: @unchecked Sendable {
     /// Leases connections and runs batches on them until no lookup comes within `linger`.
     private func run() async {
         do {
-            var mayHaveWaiters = true
-            while mayHaveWaiters {
-                mayHaveWaiters = try await client.withConnection { connection in
-                    try self.runBatches(on: connection)
-                }
-            }
+            try await waiters.drain(
+                client: client, maximumLease: maximumLease, maximumWeight: maximumBatchSize, weight: { _ in 1 },
+                run: { batch, connection in try Self.run(batch, on: connection) })
         } catch {
             failWaiting(with: error)
         }
     }
 
-    /// Runs batches until none wait or `maximumLease` has passed; rethrows a lost connection, so
-    /// that `withConnection` retries on a fresh one.
-    ///
-    /// - Returns: whether lookups may still wait, so that the caller leases a connection again.
-    private func runBatches(on connection: isolated PostgresConnection) throws -> Bool {
-        let leaseEnd = ContinuousClock.now + maximumLease
-        while ContinuousClock.now < leaseEnd {
-            guard let batch = nextBatch() else { return false }
-            do {
-                let versions = try Self.read(Set(batch.map(\.lookup)), on: connection)
-                for waiter in batch { waiter.completion(.success(versions[waiter.lookup])) }
-            } catch {
-                for waiter in batch { waiter.completion(.failure(error)) }
-                if let error = error as? PostgresError, error.isConnectionLoss { throw error }
-            }
+    /// Reads the versions of one batch and hands each caller its result. Rethrows a lost
+    /// connection, so that `withConnection` retries the waiters left on a fresh one.
+    private static func run(_ batch: [Waiter], on connection: isolated PostgresConnection) throws {
+        do {
+            let versions = try read(Set(batch.map(\.lookup)), on: connection)
+            for waiter in batch { waiter.completion(.success(versions[waiter.lookup])) }
+        } catch {
+            for waiter in batch { waiter.completion(.failure(error)) }
+            if let error = error as? PostgresError, error.isConnectionLoss { throw error }
         }
-        return true
-    }
-
-    /// Takes the waiting lookups up to `maximumBatchSize`, waiting up to `linger` when none wait.
-    ///
-    /// - Returns: nil, and marks the reader stopped, when none came.
-    private func nextBatch() -> [Waiter]? {
-        condition.lock()
-        defer { condition.unlock() }
-        if waiting.isEmpty {
-            isLingering = true
-            _ = condition.wait(until: Date(timeIntervalSinceNow: linger.timeInterval))
-            isLingering = false
-        }
-        guard !waiting.isEmpty else {
-            isRunning = false
-            return nil
-        }
-        let count = min(waiting.count, maximumBatchSize)
-        let batch = Array(waiting.prefix(count))
-        waiting.removeFirst(count)
-        return batch
     }
 
     /// Fails every waiting lookup after the connection could not be leased or was lost twice.
     private func failWaiting(with error: any Error) {
-        condition.lock()
-        let failed = waiting
-        waiting.removeAll()
-        isRunning = false
-        condition.unlock()
-        for waiter in failed { waiter.completion(.failure(error)) }
+        for waiter in waiters.removeAll() { waiter.completion(.failure(error)) }
     }
 
     private static func read(_ lookups: Set<Lookup>, on connection: isolated PostgresConnection) throws

@@ -34,19 +34,15 @@ public final class PostgresClient: Sendable {
         var attempt = 1
         while true {
             let connection = try await pool.lease()
+            let (result, isBroken) = await connection.run(body)
+            await pool.release(connection, isBroken: isBroken)
             do {
-                let result = try await connection.run(body)
-                await pool.release(connection)
-                return result
+                return try result.get()
             } catch let error as PostgresError where error.isConnectionLoss && attempt == 1 {
-                await pool.release(connection)
                 logger.warning(
                     "database connection lost; retrying on a fresh connection",
                     metadata: ["error": "\(error)"])
                 attempt += 1
-            } catch {
-                await pool.release(connection)
-                throw error
             }
         }
     }

@@ -72,9 +72,13 @@ public actor PostgresConnection {
         handle.map { PQbackendPID($0) } ?? 0
     }
 
-    /// Runs `body` on this connection's thread.
-    func run<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) throws -> T) throws -> T {
-        try body(self)
+    /// Runs `body` on this connection's thread and reads `isBroken` there afterwards, so that the
+    /// pool's release needs no second hop onto this thread.
+    func run<T: Sendable>(
+        _ body: @Sendable (isolated PostgresConnection) throws -> T
+    ) -> (result: Result<T, any Error>, isBroken: Bool) {
+        let result = Result { try body(self) }
+        return (result, isBroken)
     }
 
     /// Runs a parameterized statement and returns its rows.

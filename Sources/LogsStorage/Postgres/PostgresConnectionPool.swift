@@ -41,8 +41,11 @@ actor PostgresConnectionPool {
     }
 
     /// Returns a leased connection; a broken one is closed and its slot freed.
-    func release(_ connection: PostgresConnection) async {
-        if await connection.isBroken || isClosed {
+    ///
+    /// - Parameter isBroken: `connection.isBroken` as read on the connection's thread by the
+    ///   caller's last call, which spares a hop onto that thread to read it again.
+    func release(_ connection: PostgresConnection, isBroken: Bool) async {
+        if isBroken || isClosed {
             await connection.close()
             openCount -= 1
             if !waiters.isEmpty {

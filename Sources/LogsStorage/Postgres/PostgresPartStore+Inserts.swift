@@ -8,43 +8,121 @@ import LogsCore
 /// of its own on the server, so a worker running several `log_parts` jobs at once spends less of
 /// the server's time per part. An idle store sends a batch at once.
 ///
+/// One drain task runs while batches wait. It leases a connection and stays on that connection's
+/// thread, where it sends one `COPY` after another, hands each caller its result from there, and
+/// waits up to `linger` for more batches before it gives the connection back. So while batches keep
+/// coming, a batch costs a signal to that thread and the caller's wake-up, and no hop back to the
+/// cooperative pool between `COPY`s. A lease ends after `maximumLease` even while batches keep
+/// coming, and the next one queues behind other callers of the pool.
+///
 /// When a `COPY` that carried several callers' batches fails, each batch is inserted again in a
 /// `COPY` of its own, so each caller gets the result of its own parts. A rejected row then fails
-/// only the batch that contains it, and nothing of a failed batch is stored.
+/// only the batch that contains it, and nothing of a failed batch is stored. A batch whose `COPY`
+/// lost the connection is tried once more on a fresh connection, as `PostgresClient` does for
+/// its closures.
 final class PartInserts: Sendable {
     private struct Batch: Sendable {
         var parts: [NewLogPart]
         var date: Date
     }
 
-    private let queue: GroupCommitQueue<Batch, Result<Void, any Error>>
+    private struct Waiter: Sendable {
+        var batch: Batch
+        var continuation: CheckedContinuation<Void, any Error>
+        /// Whether a `COPY` of this batch already lost its connection.
+        var lostConnection = false
+    }
 
-    /// - Parameter maximumBatchSize: the maximum number of parts in one `COPY` of several callers'
-    ///   batches. A single batch larger than this is sent alone.
-    init(client: PostgresClient, maximumBatchSize: Int = 1_000) {
-        queue = GroupCommitQueue(maximumBatchWeight: maximumBatchSize) { batches in
-            await Self.insert(batches, client: client)
-        }
+    private let client: PostgresClient
+    private let maximumBatchSize: Int
+    private let maximumLease: Duration
+    private let waiters: LingeringWaitList<Waiter>
+
+    /// - Parameters:
+    ///   - maximumBatchSize: the maximum number of parts in one `COPY` of several callers'
+    ///     batches. A single batch larger than this is sent alone.
+    ///   - linger: how long the drain task waits on the connection's thread for the next batch
+    ///     before it gives the connection back.
+    ///   - maximumLease: how long one lease of a connection runs `COPY`s before it is returned.
+    init(
+        client: PostgresClient, maximumBatchSize: Int = 1_000, linger: Duration = .milliseconds(2),
+        maximumLease: Duration = .milliseconds(100)
+    ) {
+        self.client = client
+        self.maximumBatchSize = max(1, maximumBatchSize)
+        self.maximumLease = maximumLease
+        waiters = LingeringWaitList(linger: linger)
     }
 
     /// Inserts the parts and returns once the `COPY` that carried them has ended.
     ///
     /// - Throws: the error of that `COPY`, as `PostgresPartStore.insertParts` describes it.
     func insert(_ parts: [NewLogPart], at date: Date) async throws {
-        try await queue.submit(Batch(parts: parts, date: date), weight: parts.count).get()
+        try await withCheckedThrowingContinuation { continuation in
+            if waiters.append(Waiter(batch: Batch(parts: parts, date: date), continuation: continuation)) {
+                // A task of its own, so that no caller's task is held up inserting others' parts,
+                // and a caller's cancellation cannot fail the others.
+                Task.detached { await self.drain() }
+            }
+        }
     }
 
-    private static func insert(_ batches: [Batch], client: PostgresClient) async -> [Result<Void, any Error>] {
+    /// Inserts batches on leased connections until none waits.
+    ///
+    /// `PostgresClient.withConnection` runs the body once more on a fresh connection when the
+    /// connection drops, and the batches that lost it wait, marked, for that second run. An error
+    /// that ends the drain fails every waiting caller: no connection could be leased, or the fresh
+    /// connection dropped as well.
+    private func drain() async {
         do {
-            try await copy(batches, client: client)
+            try await waiters.drain(
+                client: client, maximumLease: maximumLease, maximumWeight: maximumBatchSize,
+                weight: \.batch.parts.count
+            ) { batch, connection in
+                try self.insert(batch, on: connection)
+            }
+        } catch {
+            for waiter in waiters.removeAll() { waiter.continuation.resume(throwing: error) }
+        }
+    }
+
+    /// Inserts one batch and hands each caller its result.
+    ///
+    /// - Throws: the connection loss of a `COPY`, after putting back, marked, the batches it
+    ///   carried that had not lost a connection before. Those that had get the error.
+    private func insert(_ batch: [Waiter], on connection: isolated PostgresConnection) throws {
+        let results = Self.insert(batch.map(\.batch), on: connection)
+        var lost: [Waiter] = []
+        var lossError: (any Error)?
+        for (waiter, result) in zip(batch, results) {
+            if case .failure(let error as PostgresError) = result, error.isConnectionLoss, !waiter.lostConnection {
+                lost.append(Waiter(batch: waiter.batch, continuation: waiter.continuation, lostConnection: true))
+                lossError = error
+                continue
+            }
+            waiter.continuation.resume(with: result)
+        }
+        if let lossError {
+            waiters.putBack(lost)
+            throw lossError
+        }
+    }
+
+    private static func insert(
+        _ batches: [Batch], on connection: isolated PostgresConnection
+    ) -> [Result<Void, any Error>] {
+        do {
+            try copy(batches, on: connection)
             return batches.map { _ in .success(()) }
+        } catch let error as PostgresError where error.isConnectionLoss {
+            return batches.map { _ in .failure(error) }
         } catch {
             guard batches.count > 1 else { return [.failure(error)] }
         }
         var results: [Result<Void, any Error>] = []
         for batch in batches {
             do {
-                try await copy([batch], client: client)
+                try copy([batch], on: connection)
                 results.append(.success(()))
             } catch {
                 results.append(.failure(error))
@@ -53,14 +131,12 @@ final class PartInserts: Sendable {
         return results
     }
 
-    private static func copy(_ batches: [Batch], client: PostgresClient) async throws {
+    private static func copy(_ batches: [Batch], on connection: isolated PostgresConnection) throws {
         let data = try copyData(for: batches)
-        try await client.withConnection { connection in
-            do {
-                _ = try connection.copy(PartStoreStatements.copyParts, name: "travis_logs_copy_parts", data: data)
-            } catch let failure as PostgresConnection.CopyFailure {
-                throw rowError(failure, parts: batches.flatMap(\.parts))
-            }
+        do throws(PostgresConnection.CopyFailure) {
+            _ = try connection.copy(PartStoreStatements.copyParts, name: "travis_logs_copy_parts", data: data)
+        } catch {
+            throw rowError(error, parts: batches.flatMap(\.parts))
         }
     }
 

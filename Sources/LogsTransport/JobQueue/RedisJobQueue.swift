@@ -150,16 +150,25 @@ public final class RedisJobQueue: JobQueue, Sendable {
     }
 
     public func schedule(_ job: Job, at date: Date) async throws {
-        let payload = Self.serialize(job)
+        try await schedule([job], at: date)
+    }
+
+    /// Schedules the jobs with one command each, all in one pipeline with concurrent fetches and
+    /// acknowledgements.
+    public func schedule(_ jobs: [Job], at date: Date) async throws {
+        guard !jobs.isEmpty else { return }
         let score = Self.score(date)
-        guard let uniqueKey = SidekiqJobJSON.uniqueKey(of: job) else {
-            _ = try await pool.send("ZADD", keys.schedule, score, payload)
-            return
-        }
         let delay = Duration.seconds(max(0, date.timeIntervalSince(clock.now())))
-        _ = try await pool.evaluate(
-            RedisQueueScripts.scheduleUnique, keys: [keys.unique(uniqueKey), keys.schedule],
-            arguments: [score, payload, Self.milliseconds(delay + settings.uniqueClaimExpiry)])
+        let commands = jobs.map { job -> RedisCommand in
+            let payload = Self.serialize(job)
+            guard let uniqueKey = SidekiqJobJSON.uniqueKey(of: job) else {
+                return RedisCommand("ZADD", keys.schedule, score, payload)
+            }
+            return .evaluate(
+                RedisQueueScripts.scheduleUnique, keys: [keys.unique(uniqueKey), keys.schedule],
+                arguments: [score, payload, Self.milliseconds(delay + settings.uniqueClaimExpiry)])
+        }
+        try Self.checkAll(try await batcher.send(commands), of: commands)
     }
 
     // MARK: - Finishing a job
@@ -178,19 +187,53 @@ public final class RedisJobQueue: JobQueue, Sendable {
     /// concurrent acknowledgements and fetches, as `acknowledge(_:)` of one job does.
     public func acknowledge(_ jobs: [ReservedJob]) async throws {
         guard !jobs.isEmpty else { return }
-        // Each call waits for its round trip. `JobRunner.run` acknowledges through a
-        // `BackgroundAcknowledger`, so its worker tasks do not wait for this.
+        let (commands, fetchOrder) = acknowledgementCommands(jobs)
+        try finishAcknowledgement(
+            of: jobs.count, commands: commands, fetchOrder: fetchOrder,
+            replies: try await batcher.send(commands))
+    }
+
+    /// Removes the jobs from the in-progress list as `acknowledge(_:)` does, in the pipeline of the
+    /// next fetch or other command that a caller waits for, or alone after at most 2 ms. So a
+    /// worker that acknowledges in the background and then reserves its next job wakes the
+    /// connection's thread once for both. `completion` runs on the connection's thread.
+    public func startAcknowledging(
+        _ jobs: [ReservedJob], completion: @escaping @Sendable ((any Error)?) -> Void
+    ) {
+        guard !jobs.isEmpty else { return completion(nil) }
+        let (commands, fetchOrder) = acknowledgementCommands(jobs)
+        batcher.submit(commands, waitsForCompany: true) { replies in
+            do {
+                try self.finishAcknowledgement(
+                    of: jobs.count, commands: commands, fetchOrder: fetchOrder, replies: try replies.get())
+                completion(nil)
+            } catch {
+                completion(error)
+            }
+        }
+    }
+
+    /// Returns the `LREM` of each job, followed by the fetch script call when the acknowledgement
+    /// carries one, with that fetch's queue order.
+    private func acknowledgementCommands(_ jobs: [ReservedJob]) -> ([RedisCommand], [String]?) {
         var commands = jobs.map { RedisCommand("LREM", keys.inProgress(identity), "-1", $0.payload) }
         let fetchAhead = fetchAheadCommand()
         if let (fetch, _) = fetchAhead { commands.append(fetch) }
-        let replies = try await batcher.send(commands)
-        for index in jobs.indices {
+        return (commands, fetchAhead?.1)
+    }
+
+    /// Checks the `LREM` replies of an acknowledgement of `count` jobs and keeps the jobs its fetch
+    /// took, if it carried one.
+    private func finishAcknowledgement(
+        of count: Int, commands: [RedisCommand], fetchOrder: [String]?, replies: [RedisReply]
+    ) throws {
+        for index in 0..<count {
             _ = try RedisConnection.checked(replies[index], command: commands[index].name)
         }
-        guard let (_, order) = fetchAhead else { return }
+        guard let fetchOrder else { return }
         // An error reply of the fetch is dropped here, because the acknowledgement succeeded: the
         // next `reserve` runs the fetch again and throws that error to its caller.
-        let taken = Self.takenJobs(from: replies[jobs.count], order: order)
+        let taken = Self.takenJobs(from: replies[count], order: fetchOrder)
         if !taken.isEmpty {
             state.withLock { $0.prefetched.append(contentsOf: taken) }
         }

@@ -13,6 +13,11 @@ import LogsCore
 /// its fetch scripts and acknowledgements through one batcher, so several workers share each
 /// round trip.
 ///
+/// A command added with `submit(_:waitsForCompany:deliver:)` and `waitsForCompany` set does not
+/// wake the lingering drain task: it goes out with the next command that does, or when the linger
+/// ends. So an acknowledgement sent in the background shares the round trip, and the wake-up of
+/// the connection's thread, of the worker's next fetch.
+///
 /// Only commands that reply at once belong here, because a blocking command such as
 /// `BRPOPLPUSH` would hold up every caller behind it.
 final class RedisPipelineBatcher: @unchecked Sendable {
@@ -20,7 +25,8 @@ final class RedisPipelineBatcher: @unchecked Sendable {
     // while `condition` is locked.
     private struct Waiter {
         var commands: [RedisCommand]
-        var continuation: CheckedContinuation<[RedisReply], any Error>
+        var waitsForCompany: Bool
+        var deliver: @Sendable (Result<[RedisReply], any Error>) -> Void
     }
 
     private let pool: RedisConnectionPool
@@ -52,13 +58,28 @@ final class RedisPipelineBatcher: @unchecked Sendable {
     /// Sends `commands` in order, in one pipeline with concurrent calls, and returns one reply per
     /// command, as `send(_:)` does for one.
     func send(_ commands: [RedisCommand]) async throws -> [RedisReply] {
+        try await withCheckedThrowingContinuation { continuation in
+            submit(commands, waitsForCompany: false) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Adds `commands` to the next pipeline and returns at once; `deliver` gets one reply per
+    /// command, or the error, as `send(_:)` returns them.
+    ///
+    /// `deliver` runs on the connection's thread, before the next pipeline is sent, so it must
+    /// not block.
+    ///
+    /// - Parameter waitsForCompany: whether the commands wait, up to `linger`, for a command
+    ///   added without this flag, instead of waking the lingering drain task.
+    func submit(
+        _ commands: [RedisCommand], waitsForCompany: Bool,
+        deliver: @escaping @Sendable (Result<[RedisReply], any Error>) -> Void
+    ) {
         precondition(!commands.isEmpty, "a batch needs at least one command")
-        return try await withCheckedThrowingContinuation { continuation in
-            if add(Waiter(commands: commands, continuation: continuation)) {
-                // A task of its own, so that no caller's task is held up sending others' commands,
-                // and a caller's cancellation cannot fail the others.
-                Task.detached { await self.drain() }
-            }
+        if add(Waiter(commands: commands, waitsForCompany: waitsForCompany, deliver: deliver)) {
+            // A task of its own, so that no caller's task is held up sending others' commands,
+            // and a caller's cancellation cannot fail the others.
+            Task.detached { await self.drain() }
         }
     }
 
@@ -68,21 +89,22 @@ final class RedisPipelineBatcher: @unchecked Sendable {
         defer { condition.unlock() }
         waiters.append(waiter)
         if isDraining {
-            if isLingering { condition.signal() }
+            if isLingering && !waiter.waitsForCompany { condition.signal() }
             return false
         }
         isDraining = true
         return true
     }
 
-    /// Takes every waiting caller, after waiting up to `linger` when there is none. An empty
-    /// result ends the drain.
+    /// Takes every waiting caller, after waiting up to `linger` when none waits or all that wait
+    /// wait for company. An empty result ends the drain.
     private func nextBatch() -> [Waiter] {
         condition.lock()
         defer { condition.unlock() }
-        if waiters.isEmpty {
+        if waiters.allSatisfy(\.waitsForCompany) {
+            let deadline = Date(timeIntervalSinceNow: linger.timeInterval)
             isLingering = true
-            _ = condition.wait(until: Date(timeIntervalSinceNow: linger.timeInterval))
+            while waiters.allSatisfy(\.waitsForCompany) && condition.wait(until: deadline) {}
             isLingering = false
         }
         if waiters.isEmpty { isDraining = false }
@@ -107,7 +129,7 @@ final class RedisPipelineBatcher: @unchecked Sendable {
             }
         } catch {
             // No connection could be leased, so nothing was sent: every waiting caller fails.
-            for waiter in removeAll() { waiter.continuation.resume(throwing: error) }
+            for waiter in removeAll() { waiter.deliver(.failure(error)) }
         }
     }
 
@@ -125,12 +147,12 @@ final class RedisPipelineBatcher: @unchecked Sendable {
                 var start = 0
                 for waiter in batch {
                     let end = start + waiter.commands.count
-                    waiter.continuation.resume(returning: Array(replies[start..<end]))
+                    waiter.deliver(.success(Array(replies[start..<end])))
                     start = end
                 }
             } catch {
                 // The connection failed and reopens, after the pool's backoff, for the next batch.
-                for waiter in batch { waiter.continuation.resume(throwing: error) }
+                for waiter in batch { waiter.deliver(.failure(error)) }
             }
         }
     }
