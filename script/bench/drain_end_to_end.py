@@ -127,6 +127,9 @@ def stored_parts():
     return part_counter.count()
 
 
+# Every process gets the same existence check setting, as in a deployment: the drain forwards only
+# the parts of watched jobs while the check is on.
+os.environ["TRAVIS_CHANNELS_EXISTENCE_CHECK"] = "false" if WATCHED_PERCENT >= 100 else "true"
 pusher, pusher_port = start_pusher()
 pusher_connection = http.client.HTTPConnection("127.0.0.1", pusher_port, timeout=10)
 # Placeholder credentials: the stand-in checks no signature.
@@ -138,7 +141,6 @@ forwarding_environment = dict(
     TRAVIS_PUSHER_HOST="127.0.0.1",
     TRAVIS_PUSHER_PORT=str(pusher_port),
     TRAVIS_PUSHER_SCHEME="http",
-    TRAVIS_CHANNELS_EXISTENCE_CHECK="false" if WATCHED_PERCENT >= 100 else "true",
 )
 if WATCHED_PERCENT < 100:
     mark_watched_channels()
