@@ -39,6 +39,25 @@ struct AMQPConnectionTests {
         await second.close()
     }
 
+    @Test("a deleted queue ends the consumer with consumerCancelled")
+    func deletedQueueCancelsConsumer() async throws {
+        let consumer = try await RabbitMQTestServer.connect()
+        let queue = RabbitMQTestServer.uniqueName("cancelled")
+        try await consumer.declareQueue(queue)
+        try await consumer.consume(queue: queue, prefetch: 10)
+        let other = try await RabbitMQTestServer.connect()
+        try await other.deleteQueue(queue)
+        await other.close()
+
+        // The broker sends basic.cancel only to clients that announce consumer_cancel_notify, and
+        // without it the consumer waits for deliveries that never come.
+        let error = await #expect(throws: AMQPError.self) {
+            for _ in 1...3 { _ = try await consumer.nextDeliveries(limit: 10, timeout: .seconds(1)) }
+        }
+        #expect(error?.code == .consumerCancelled)
+        await consumer.close()
+    }
+
     @Test("channel error leaves the connection usable")
     func channelErrorKeepsConnection() async throws {
         let connection = try await RabbitMQTestServer.connect()
