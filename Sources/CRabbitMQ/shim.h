@@ -19,15 +19,30 @@
 #endif
 #endif
 
-/// Logs in with the PLAIN SASL mechanism, the non-variadic form of amqp_login.
+/// Logs in with the PLAIN SASL mechanism, the non-variadic form of amqp_login, and announces the
+/// consumer_cancel_notify capability, which rabbitmq-c 0.11 leaves out. Without it RabbitMQ sends no
+/// basic.cancel when a consumer's queue is deleted, and the consumer waits for deliveries that
+/// never come. rabbitmq-c merges these properties with its own.
 ///
 /// channel_max 0 and frame_max AMQP_DEFAULT_FRAME_SIZE accept the broker's limits; heartbeat is in
 /// seconds, 0 disables it. Check the result's reply_type for AMQP_RESPONSE_NORMAL.
 static inline amqp_rpc_reply_t travis_amqp_login_plain(amqp_connection_state_t state, const char *vhost,
                                                        int channel_max, int frame_max, int heartbeat,
                                                        const char *username, const char *password) {
-    return amqp_login(state, vhost, channel_max, frame_max, heartbeat, AMQP_SASL_METHOD_PLAIN, username,
-                      password);
+    amqp_table_entry_t capability;
+    capability.key = amqp_cstring_bytes("consumer_cancel_notify");
+    capability.value.kind = AMQP_FIELD_KIND_BOOLEAN;
+    capability.value.value.boolean = 1;
+    amqp_table_entry_t property;
+    property.key = amqp_cstring_bytes("capabilities");
+    property.value.kind = AMQP_FIELD_KIND_TABLE;
+    property.value.value.table.num_entries = 1;
+    property.value.value.table.entries = &capability;
+    amqp_table_t properties;
+    properties.num_entries = 1;
+    properties.entries = &property;
+    return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat, &properties,
+                                      AMQP_SASL_METHOD_PLAIN, username, password);
 }
 
 #endif
