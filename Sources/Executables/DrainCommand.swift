@@ -54,8 +54,8 @@ enum DrainCommand {
         let usesPolicy = settings.isSharded && configuration.amqp.isManagementAPIConfigured
         // With the existence check on, the forwarding worker sends only the parts of jobs whose
         // Pusher channel is occupied or that a stream client watches, so the drain queues only those.
-        // The consumers share one filter and its kept answers. The pool sizes above leave room for
-        // its reads, about one per job and second.
+        // The consumers share one filter and its kept results. A consumer reads through it between
+        // its own pushes, so the pool needs no connection beyond one per consumer.
         let forwardingFilter =
             configuration.channelsExistenceCheck
             ? DrainForwardingFilter(

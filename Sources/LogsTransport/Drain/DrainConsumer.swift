@@ -6,8 +6,8 @@ import Synchronization
 ///
 /// It forwards parts as `logs.pusher_forwarding` jobs, each with the parts read within
 /// `forwardingWait` of its first while messages keep coming, and pushes a job at once when no
-/// message came for `forwardingQuietGap`. With a forwarding filter, only the parts of jobs that
-/// somebody watches are forwarded. It also collects parts into a batch that becomes one `log_parts`
+/// message came for `forwardingQuietGap`. With a forwarding filter, only the parts of jobs with
+/// an occupied Pusher channel or a stream client are forwarded. It also collects parts into a batch that becomes one `log_parts`
 /// job when it is full, when no message arrived for `batchIdleTime`, or when `batchInterval`
 /// passed since its first part. A batch that is stored takes the parts waiting to be forwarded along, in
 /// one push. Messages are acknowledged, with one multiple acknowledgement up to the batch's
@@ -105,9 +105,8 @@ final class DrainConsumer: Sendable {
     // MARK: - Consuming
 
     /// Runs on the connection's thread, because the parameter is isolated, so reading,
-    /// acknowledging and rejecting take no thread hop; a push to the queue takes one there and
-    /// back. Each hop costs a thread wake-up, and when reads came through the actor there were two
-    /// per read, a few messages each.
+    /// acknowledging and rejecting take no thread hop. Only a push to the queue hops there and back,
+    /// because each hop costs a thread wake-up.
     private func consume(on connection: isolated AMQPConnection) async throws {
         var batch = DrainBatch()
         // The parts read but not forwarded yet, all of them in `batch`, when the first came, and
