@@ -122,8 +122,8 @@ def fail(message):
 class SQLSession:
     """One psql session for every statement of the run.
 
-    Polling with a new psql process and backend each time cost the measured services a large
-    share of a core, so every statement goes through this one session. After each statement the
+    Polling with a new psql process and backend each time took CPU from the measured services, so
+    every statement goes through this one session. After each statement the
     session echoes a marker, which ends the statement's output; anything psql writes to its
     standard error meanwhile fails the run.
     """
@@ -818,6 +818,35 @@ def print_latency(latency):
     if waits[0.5] is not None:
         report(f"logs.pusher_forwarding queue wait (worker_critical's histogram, bucket upper bounds): p50 at most "
                f"{waits[0.5] * 1000:.0f} ms, p99 at most {waits[0.99] * 1000:.0f} ms")
+    print_slow_parts(latency)
+
+
+def clock_time(seconds):
+    """Returns a Unix time as the local time of day with milliseconds, as Redis writes it in its log."""
+    return time.strftime("%H:%M:%S", time.localtime(seconds)) + f".{int(seconds % 1 * 1000):03d}"
+
+
+def print_slow_parts(latency):
+    """Prints when the parts that took 100 ms or more were sent, next to Redis's persistence events.
+
+    Redis appends every write to its append-only file and, by default, rewrites that file in a
+    forked child once it has doubled since the last rewrite, so a stall of the whole path can come
+    from there.
+    """
+    slow = sorted(sent for name in ("stream", "pusher") for sent, value in latency[name] if value >= 0.1)
+    if not slow:
+        report("parts that took 100 ms or more: none")
+        return
+    report(f"parts that took 100 ms or more: {len(slow)}, sent between {clock_time(slow[0])} and "
+           f"{clock_time(slow[-1])}")
+    redis_log = os.path.join(STATE, "redis", "redis.log")
+    if not os.path.exists(redis_log):
+        return
+    with open(redis_log, errors="replace") as log:
+        events = [line.strip() for line in log if re.search(r"rewrit|fsync|fork", line, re.IGNORECASE)]
+    report(f"Redis persistence events in its log ({len(events)}, the last 5 shown):")
+    for line in events[-5:]:
+        report(f"  {line}")
 
 
 def print_processes(processes, all_cpu, rounds, http, latency):
