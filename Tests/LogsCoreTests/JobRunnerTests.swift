@@ -57,6 +57,19 @@ struct JobRunnerTests {
         try await expectOneJobFinished(by: runner)
     }
 
+    @Test("job durations recorded per queue")
+    func jobDurationsRecorded() async throws {
+        try await queue.push(JobPayload.timingInfo(JobID(1)).makeJob(at: clock.now()))
+        let failing = Job(className: "Nope", queue: "archive", args: [], retry: 3, createdAt: clock.now())
+        try await queue.push(failing)
+
+        #expect(try await runner.runUntilIdle(queues: Self.allQueues) == 2)
+        let exposition = pipeline.metrics.renderPrometheus()
+
+        #expect(exposition.contains(#"travis_logs_job_duration_seconds_count{queue="timing_info"} 1"#))
+        #expect(exposition.contains(#"travis_logs_job_duration_seconds_count{queue="archive"} 1"#))
+    }
+
     @Test("runNext returns false when no job is due")
     func runNextEmpty() async throws {
         #expect(try await runner.runNext(from: Self.allQueues, timeout: .zero) == false)

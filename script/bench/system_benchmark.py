@@ -244,19 +244,24 @@ def start_role(name, environment):
     )
 
 
-def forwarding_wait_buckets():
-    """Returns worker_critical's cumulative counts of logs.pusher_forwarding queue waits by upper bound."""
+FORWARDING_HISTOGRAMS = ("travis_logs_queue_latency_seconds", "travis_logs_job_duration_seconds")
+
+
+def forwarding_buckets():
+    """Returns worker_critical's cumulative counts by upper bound of each of FORWARDING_HISTOGRAMS,
+    for the logs.pusher_forwarding queue: how long jobs waited in Redis and how long they ran."""
     connection = http.client.HTTPConnection("127.0.0.1", CRITICAL_METRICS_PORT, timeout=10)
     connection.request("GET", "/metrics")
     text = connection.getresponse().read().decode()
     connection.close()
-    buckets = {}
+    histograms = {name: {} for name in FORWARDING_HISTOGRAMS}
     for line in text.splitlines():
-        if not line.startswith("travis_logs_queue_latency_seconds_bucket{") or 'queue="logs.pusher_forwarding"' not in line:
+        name = line.split("_bucket{", 1)[0]
+        if name not in histograms or 'queue="logs.pusher_forwarding"' not in line:
             continue
         bound = re.search(r'le="([^"]+)"', line).group(1)
-        buckets[float("inf") if bound == "+Inf" else float(bound)] = float(line.rsplit(" ", 1)[1])
-    return buckets
+        histograms[name][float("inf") if bound == "+Inf" else float(bound)] = float(line.rsplit(" ", 1)[1])
+    return histograms
 
 
 def bucket_percentile(before, after, fraction):
@@ -613,7 +618,7 @@ def latency_phase(processes, port, token, pusher_port):
         watcher.start()
 
     before = cpu_snapshot(processes)
-    waits_before = forwarding_wait_buckets()
+    forwarding_before = forwarding_buckets()
     sampler = BacklogSampler()
     sampler.start()
     publish = fields(benchmark_tool("paced", LATENCY_FIRST_JOB, LATENCY_JOBS, LATENCY_PARTS, LATENCY_RATE))
@@ -622,8 +627,12 @@ def latency_phase(processes, port, token, pusher_port):
     for watcher in watchers:
         watcher.join(timeout=120)
     sampler.running = False
-    waits_after = forwarding_wait_buckets()
-    forwarding_wait = {fraction: bucket_percentile(waits_before, waits_after, fraction) for fraction in (0.5, 0.99)}
+    forwarding_after = forwarding_buckets()
+    forwarding = {
+        name: {fraction: bucket_percentile(forwarding_before[name], forwarding_after[name], fraction)
+               for fraction in (0.5, 0.99)}
+        for name in FORWARDING_HISTOGRAMS
+    }
 
     stream = []
     problems = []
@@ -649,7 +658,7 @@ def latency_phase(processes, port, token, pusher_port):
             problems.append(f"Pusher events of job {job} carried parts {summarize(sorted(numbers))}")
     return {"stream": stream, "pusher": pusher, "problems": problems, "out_of_order": out_of_order, "cpu": cpu,
             "broker_backlog": sampler.broker, "forwarding_backlog": sampler.forwarding,
-            "forwarding_wait": forwarding_wait,
+            "forwarding": forwarding,
             "rate": float(publish["parts_per_second"])}
 
 
@@ -811,13 +820,14 @@ def print_latency(latency):
                f"{percentile(values[-tenth:], 0.5) * 1000:.1f} ms")
     report(f"largest backlog during the latency phase, sampled every 0.5 s: {latency['broker_backlog']} messages in "
            f"RabbitMQ before the drain, {latency['forwarding_backlog']} logs.pusher_forwarding jobs in Redis")
-    # The queue wait runs from the drain's push until worker_critical takes the job. The rest of the
-    # latency comes from the broker and the drain before it, and from forwarding, Redis pub/sub and
-    # web after it.
-    waits = latency["forwarding_wait"]
-    if waits[0.5] is not None:
-        report(f"logs.pusher_forwarding queue wait (worker_critical's histogram, bucket upper bounds): p50 at most "
-               f"{waits[0.5] * 1000:.0f} ms, p99 at most {waits[0.99] * 1000:.0f} ms")
+    # The queue wait runs from the drain's push until worker_critical takes the job, and the run
+    # from then until the job sent its parts to Pusher and the stream. The rest of the latency comes
+    # from the broker and the drain before them, and from Redis pub/sub and web after them.
+    for name, label in zip(FORWARDING_HISTOGRAMS, ("queue wait", "run time")):
+        bounds = latency["forwarding"][name]
+        if bounds[0.5] is not None:
+            report(f"logs.pusher_forwarding job {label} (worker_critical's histogram, bucket upper bounds): p50 at "
+                   f"most {bounds[0.5] * 1000:.0f} ms, p99 at most {bounds[0.99] * 1000:.0f} ms")
     print_slow_parts(latency)
 
 

@@ -147,9 +147,18 @@ public final class JobRunner: Sendable {
         }
     }
 
+    /// Runs the job, waiting while maintenance pauses jobs, and records how long that took.
     private func performWaitingOutMaintenance(_ job: Job, metadata: Logger.Metadata) async throws
         -> JobDispatcher.Outcome
     {
+        let started = ContinuousClock.now
+        defer {
+            metrics.histogram(
+                "travis_logs_job_duration_seconds", labels: ["queue": job.queue],
+                help: "Time jobs take to run, failed ones and waits for maintenance to end included."
+            )
+            .observe(ContinuousClock.now - started)
+        }
         var loggedPause = false
         while true {
             do {
