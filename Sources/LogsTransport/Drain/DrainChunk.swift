@@ -23,8 +23,14 @@ struct DrainChunk: Sendable {
     private(set) var parts = PartListJSON(reservingCapacity: 4_096)
     private(set) var partTags: [Part] = []
     private(set) var rejected: [Rejected] = []
-    /// The jobs of the parts.
+    /// The jobs of the parts, collected only when `collectsJobIDs` is set.
     private(set) var jobIDs: Set<JobID> = []
+    /// Whether `add` fills `jobIDs`, which only a forwarding filter reads.
+    let collectsJobIDs: Bool
+
+    init(collectsJobIDs: Bool) {
+        self.collectsJobIDs = collectsJobIDs
+    }
 
     var deliveryCount: Int { partTags.count + rejected.count }
 
@@ -34,7 +40,7 @@ struct DrainChunk: Sendable {
         case .success(let part):
             let range = parts.append(part)
             partTags.append(Part(range: range, deliveryTag: delivery.deliveryTag, jobID: part.jobID))
-            jobIDs.insert(part.jobID)
+            if collectsJobIDs { jobIDs.insert(part.jobID) }
         case .failure(let rejection):
             rejected.append(Rejected(position: partTags.count, delivery: delivery.copy(), rejection: rejection))
         }

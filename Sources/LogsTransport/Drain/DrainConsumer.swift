@@ -128,7 +128,7 @@ final class DrainConsumer: Sendable {
                 wait = max(.zero, min(wait, due - now))
             }
             let chunk = try connection.nextDeliveries(
-                limit: settings.prefetch, timeout: wait, into: DrainChunk()
+                limit: settings.prefetch, timeout: wait, into: DrainChunk(collectsJobIDs: forwardingFilter != nil)
             ) { chunk, delivery in
                 chunk.add(delivery)
             }
