@@ -1,22 +1,41 @@
 import Foundation
 
-/// The callers waiting for a batch that one drain task at a time runs on a leased connection's
-/// thread, as `PartInserts` and `LogRowVersionReader` do.
+/// The callers waiting for a batch that one drain task at a time runs on the thread of a connection
+/// leased from `client`, as `PartInserts` and `LogRowVersionReader` do.
 ///
 /// The drain task takes batches with `nextBatch`, which blocks the connection's own thread for up
 /// to `linger` when none wait, so that a caller who comes within that time costs a signal to that
 /// thread instead of a new task, a lease and two hops between threads.
 final class LingeringWaitList<Waiter: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `waiting`, `isDraining` and `isLingering` are only read or written
-    // while `condition` is locked.
+    private let client: PostgresClient
+    private let maximumWeight: Int
+    private let weight: @Sendable (Waiter) -> Int
     private let linger: Duration
+    private let maximumLease: Duration
+
+    // @unchecked Sendable: the constants above are Sendable, and `waiting`, `isDraining` and
+    // `isLingering` are only read or written while `condition` is locked.
     private let condition = NSCondition()
     private var waiting: [Waiter] = []
     private var isDraining = false
     private var isLingering = false
 
-    init(linger: Duration) {
+    /// - Parameters:
+    ///   - maximumWeight: the maximum total `weight` of the waiters in one batch. Values below 1
+    ///     count as 1. A waiter heavier than this forms a batch alone.
+    ///   - weight: the weight of one waiter, such as the number of parts it carries.
+    ///   - linger: how long the drain waits on the connection's thread for the next waiter before it
+    ///     returns the connection to the pool.
+    ///   - maximumLease: how long one lease of a connection runs batches before it is returned.
+    init(
+        client: PostgresClient, maximumWeight: Int, weight: @escaping @Sendable (Waiter) -> Int,
+        linger: Duration, maximumLease: Duration
+    ) {
+        self.client = client
+        self.maximumWeight = max(1, maximumWeight)
+        self.weight = weight
         self.linger = linger
+        self.maximumLease = maximumLease
     }
 
     /// Runs batches with `run` on connections leased from `client` until none come within
@@ -28,17 +47,13 @@ final class LingeringWaitList<Waiter: Sendable>: @unchecked Sendable {
     ///
     /// - Throws: the error that ended the drain, when no connection could be leased or the fresh
     ///   connection was lost as well. The caller then fails the waiters that `removeAll` returns.
-    func drain(
-        client: PostgresClient, maximumLease: Duration, maximumWeight: Int,
-        weight: @escaping @Sendable (Waiter) -> Int,
-        run: @escaping @Sendable ([Waiter], isolated PostgresConnection) throws -> Void
-    ) async throws {
+    func drain(run: @escaping @Sendable ([Waiter], isolated PostgresConnection) throws -> Void) async throws {
         var mayHaveWaiters = true
         while mayHaveWaiters {
             mayHaveWaiters = try await client.withConnection { connection in
-                let leaseEnd = ContinuousClock.now + maximumLease
+                let leaseEnd = ContinuousClock.now + self.maximumLease
                 while ContinuousClock.now < leaseEnd {
-                    guard let batch = self.nextBatch(maximumWeight: maximumWeight, weight: weight) else {
+                    guard let batch = self.nextBatch() else {
                         return false
                     }
                     try run(batch, connection)
@@ -65,7 +80,7 @@ final class LingeringWaitList<Waiter: Sendable>: @unchecked Sendable {
     /// one, after waiting up to `linger` when none wait.
     ///
     /// - Returns: nil, and ends the drain, when none came.
-    private func nextBatch(maximumWeight: Int, weight: (Waiter) -> Int) -> [Waiter]? {
+    private func nextBatch() -> [Waiter]? {
         condition.lock()
         defer { condition.unlock() }
         if waiting.isEmpty {

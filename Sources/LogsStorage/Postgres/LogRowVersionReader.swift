@@ -28,9 +28,6 @@ final class LogRowVersionReader: Sendable {
         let completion: Completion
     }
 
-    private let client: PostgresClient
-    private let maximumBatchSize: Int
-    private let maximumLease: Duration
     private let waiters: LingeringWaitList<Waiter>
 
     /// - Parameters:
@@ -42,10 +39,9 @@ final class LogRowVersionReader: Sendable {
         client: PostgresClient, maximumBatchSize: Int = 500, linger: Duration = .milliseconds(2),
         maximumLease: Duration = .milliseconds(100)
     ) {
-        self.client = client
-        self.maximumBatchSize = max(1, maximumBatchSize)
-        self.maximumLease = maximumLease
-        waiters = LingeringWaitList(linger: linger)
+        waiters = LingeringWaitList(
+            client: client, maximumWeight: maximumBatchSize, weight: { _ in 1 }, linger: linger,
+            maximumLease: maximumLease)
     }
 
     /// Returns the version of the looked-up row, or nil when there is no such row.
@@ -70,9 +66,7 @@ final class LogRowVersionReader: Sendable {
     /// Leases connections and runs batches on them until no lookup comes within `linger`.
     private func run() async {
         do {
-            try await waiters.drain(
-                client: client, maximumLease: maximumLease, maximumWeight: maximumBatchSize, weight: { _ in 1 },
-                run: { batch, connection in try Self.run(batch, on: connection) })
+            try await waiters.drain { batch, connection in try Self.run(batch, on: connection) }
         } catch {
             failWaiting(with: error)
         }

@@ -33,9 +33,6 @@ final class PartInserts: Sendable {
         var lostConnection = false
     }
 
-    private let client: PostgresClient
-    private let maximumBatchSize: Int
-    private let maximumLease: Duration
     private let waiters: LingeringWaitList<Waiter>
 
     /// - Parameters:
@@ -48,10 +45,9 @@ final class PartInserts: Sendable {
         client: PostgresClient, maximumBatchSize: Int = 1_000, linger: Duration = .milliseconds(2),
         maximumLease: Duration = .milliseconds(100)
     ) {
-        self.client = client
-        self.maximumBatchSize = max(1, maximumBatchSize)
-        self.maximumLease = maximumLease
-        waiters = LingeringWaitList(linger: linger)
+        waiters = LingeringWaitList(
+            client: client, maximumWeight: maximumBatchSize, weight: \.batch.parts.count, linger: linger,
+            maximumLease: maximumLease)
     }
 
     /// Inserts the parts and returns once the `COPY` that carried them has ended.
@@ -75,10 +71,7 @@ final class PartInserts: Sendable {
     /// connection dropped as well.
     private func drain() async {
         do {
-            try await waiters.drain(
-                client: client, maximumLease: maximumLease, maximumWeight: maximumBatchSize,
-                weight: \.batch.parts.count
-            ) { batch, connection in
+            try await waiters.drain { batch, connection in
                 try self.insert(batch, on: connection)
             }
         } catch {
