@@ -36,18 +36,25 @@ extension RedisJobQueue {
     /// The call shares its round trip with concurrent fetches and acknowledgements.
     private func fetchFirst(of order: [String]) async throws -> ReservedJob? {
         while true {
-            if let (queue, payload) = takePrefetched(from: order) {
+            switch takePrefetchedOrStartFetch(from: order) {
+            case .prefetched(let queue, let payload):
                 if let reserved = try await reserved(payload, from: queue) { return reserved }
-                continue
+            case .fetch(let token):
+                let command = fetchCommand(order)
+                let reply: RedisReply
+                do {
+                    reply = try RedisConnection.checked(try await batcher.send(command), command: command.name)
+                } catch {
+                    // Even after an error reply the script may have moved jobs, because Redis keeps
+                    // what a script wrote before an error.
+                    failFetch(token)
+                    throw error
+                }
+                let taken = Self.takenJobs(from: reply, order: order)
+                endFetch(token, taken: taken, handsOutFirst: true)
+                guard let first = taken.first else { return nil }
+                if let reserved = try await reserved(first.payload, from: first.queue) { return reserved }
             }
-            let command = fetchCommand(order)
-            let reply = try RedisConnection.checked(try await batcher.send(command), command: command.name)
-            let taken = Self.takenJobs(from: reply, order: order)
-            guard let first = taken.first else { return nil }
-            if taken.count > 1 {
-                state.withLock { $0.prefetched.append(contentsOf: taken.dropFirst()) }
-            }
-            if let reserved = try await reserved(first.payload, from: first.queue) { return reserved }
         }
     }
 
@@ -71,24 +78,60 @@ extension RedisJobQueue {
         return taken
     }
 
-    private func takePrefetched(from order: [String]) -> (queue: String, payload: String)? {
-        state.withLock { state -> (queue: String, payload: String)? in
-            guard let index = state.prefetched.firstIndex(where: { order.contains($0.queue) }) else { return nil }
-            return state.prefetched.remove(at: index)
+    private enum PrefetchedOrFetch {
+        case prefetched(queue: String, payload: String)
+        case fetch(InProgressLedger.FetchToken)
+    }
+
+    /// Takes a prefetched job of one of `order`'s queues or, when there is none, records the start
+    /// of a fetch, under one lock.
+    private func takePrefetchedOrStartFetch(from order: [String]) -> PrefetchedOrFetch {
+        state.withLock { state -> PrefetchedOrFetch in
+            guard let index = state.prefetched.firstIndex(where: { order.contains($0.queue) }) else {
+                return .fetch(state.ledger.startFetch())
+            }
+            let (queue, payload) = state.prefetched.remove(at: index)
+            return .prefetched(queue: queue, payload: payload)
         }
     }
 
     private func blockingFetch(from queue: String, for duration: Duration) async throws -> ReservedJob? {
         let seconds = String(format: "%.3f", duration.timeInterval)
-        let reply = try await pool.send("BRPOPLPUSH", keys.queue(queue), keys.inProgress(identity), seconds)
-        guard let payload = reply.stringValue else { return nil }
+        let token = startFetch()
+        let reply: RedisReply
+        do {
+            reply = try await pool.send("BRPOPLPUSH", keys.queue(queue), keys.inProgress(identity), seconds)
+        } catch let error as RedisError where error.code == .serverError {
+            // BRPOPLPUSH moves nothing when it returns an error reply.
+            endFetch(token, taken: [], handsOutFirst: true)
+            throw error
+        } catch {
+            failFetch(token)
+            throw error
+        }
+        guard let payload = reply.stringValue else {
+            endFetch(token, taken: [], handsOutFirst: true)
+            return nil
+        }
+        endFetch(token, taken: [(queue, payload)], handsOutFirst: true)
         return try await reserved(payload, from: queue)
+    }
+
+    /// Reads a job taken from `queue` as `readReserved(_:from:)` does. When that fails, the job
+    /// stays in the in-progress list without a holder, so the list is marked for reconciliation.
+    private func reserved(_ payload: String, from queue: String) async throws -> ReservedJob? {
+        do {
+            return try await readReserved(payload, from: queue)
+        } catch {
+            state.withLock { $0.ledger.abandon(payload) }
+            throw error
+        }
     }
 
     /// Reads a job taken from `queue` and releases its unique claim. A payload that is not a job
     /// goes to the dead set as the entry `Job.deadEntry(forUnreadable:queue:error:at:)` makes, and
     /// returns nil.
-    private func reserved(_ payload: String, from queue: String) async throws -> ReservedJob? {
+    private func readReserved(_ payload: String, from queue: String) async throws -> ReservedJob? {
         let job: Job
         do {
             job = try SidekiqJobJSON.job(from: payload)

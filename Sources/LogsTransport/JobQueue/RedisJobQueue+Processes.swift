@@ -69,13 +69,14 @@ extension RedisJobQueue {
     /// Stops the heartbeat, pushes any job still in this process's in-progress list back to its
     /// queue, and unregisters the process. Call it after the job runner has stopped.
     public func close() async throws {
-        let heartbeat = state.withLock { state -> Task<Void, Never>? in
+        let (heartbeat, reconciliation) = state.withLock { state in
             state.isClosed = true
             state.prefetched.removeAll()
             defer { state.heartbeat = nil }
-            return state.heartbeat
+            return (state.heartbeat, state.ledger.takeSnapshotWaiter())
         }
         heartbeat?.cancel()
+        reconciliation?.resume()
         let count = try await recover(identity, force: true)
         _ = try await pool.send("DEL", keys.heartbeat(identity))
         if count > 0 {

@@ -51,20 +51,23 @@ extension RedisJobQueue {
     }
 
     /// Promotes due jobs and recovers dead processes' jobs when their jittered times have come.
+    /// Before that, reconciles this process's in-progress list when a failed fetch marked it.
     /// Only one caller at a time does the work; the others go on fetching.
     func maintainIfDue() async throws {
         let now = ContinuousClock.now
-        let due = state.withLock { state -> (promote: Bool, recover: Bool) in
-            guard !state.isPromoting else { return (false, false) }
+        let due = state.withLock { state -> (promote: Bool, recover: Bool, reconcile: Bool) in
+            guard !state.isPromoting else { return (false, false, false) }
             let promote = state.nextPromotion.map { $0 <= now } ?? true
             let recover = state.nextRecovery.map { $0 <= now } ?? true
-            if promote || recover { state.isPromoting = true }
+            let reconcile = state.ledger.startReconciliation()
+            if promote || recover || reconcile { state.isPromoting = true }
             if promote { state.nextPromotion = now + Self.jittered(settings.promotionInterval) }
             if recover { state.nextRecovery = now + Self.jittered(settings.recoveryInterval) }
-            return (promote, recover)
+            return (promote, recover, reconcile)
         }
-        guard due.promote || due.recover else { return }
+        guard due.promote || due.recover || due.reconcile else { return }
         defer { state.withLock { $0.isPromoting = false } }
+        if due.reconcile { try await reconcileInProgressList() }
         if due.recover { try await recoverDeadProcesses() }
         if due.promote { try await promoteDueJobs() }
     }

@@ -11,6 +11,10 @@ import Synchronization
 /// is gone, its in-progress jobs are pushed back to their queues, at start and then every
 /// `Settings.recoveryInterval`. Delivery is therefore at least once: a job can run twice
 /// when a process dies after running it but before acknowledging it.
+///
+/// A fetch that Redis ran but whose reply never arrived leaves jobs in the in-progress list that
+/// no task holds. The queue counts the jobs it holds, so after such a failure the next `reserve`
+/// pushes the entries that no task holds back to their queues, and only those.
 public final class RedisJobQueue: JobQueue, Sendable {
     public struct Settings: Sendable, Hashable {
         /// The name of this process's in-progress list and heartbeat; unique per process.
@@ -95,6 +99,8 @@ public final class RedisJobQueue: JobQueue, Sendable {
         var prefetched: [(queue: String, payload: String)] = []
         /// The queues of the latest `reserve`, which an acknowledgement fetches the next job from.
         var lastReservedQueues: [WeightedQueue]?
+        /// The jobs of the in-progress list that this process holds, and its fetches in flight.
+        var ledger = InProgressLedger()
     }
 
     public let pool: RedisConnectionPool
@@ -173,98 +179,20 @@ public final class RedisJobQueue: JobQueue, Sendable {
 
     // MARK: - Finishing a job
 
-    /// Removes the job from the in-progress list with `LREM`, in one pipeline with concurrent
-    /// acknowledgements and fetches. Returns once the job is out of the list.
-    ///
-    /// With `Settings.fetchesOnAcknowledge` and no prefetched job left, the same round trip also
-    /// runs the fetch script for the queues of the latest `reserve`. So the worker's next
-    /// `reserve` usually finds its job in memory and waits for no round trip of its own.
-    public func acknowledge(_ job: ReservedJob) async throws {
-        try await acknowledge([job])
-    }
-
-    /// Removes the jobs from the in-progress list with one `LREM` each, all in one pipeline with
-    /// concurrent acknowledgements and fetches, as `acknowledge(_:)` of one job does.
-    public func acknowledge(_ jobs: [ReservedJob]) async throws {
-        guard !jobs.isEmpty else { return }
-        let (commands, fetchOrder) = acknowledgementCommands(jobs)
-        try finishAcknowledgement(
-            of: jobs.count, commands: commands, fetchOrder: fetchOrder,
-            replies: try await batcher.send(commands))
-    }
-
-    /// Removes the jobs from the in-progress list as `acknowledge(_:)` does, in the pipeline of the
-    /// next fetch or other command that a caller waits for, or alone after at most 2 ms. So a
-    /// worker that acknowledges in the background and then reserves its next job wakes the
-    /// connection's thread once for both. `completion` runs on the connection's thread.
-    public func startAcknowledging(
-        _ jobs: [ReservedJob], completion: @escaping @Sendable ((any Error)?) -> Void
-    ) {
-        guard !jobs.isEmpty else { return completion(nil) }
-        let (commands, fetchOrder) = acknowledgementCommands(jobs)
-        batcher.submit(commands, waitsForCompany: true) { replies in
-            do {
-                try self.finishAcknowledgement(
-                    of: jobs.count, commands: commands, fetchOrder: fetchOrder, replies: try replies.get())
-                completion(nil)
-            } catch {
-                completion(error)
-            }
-        }
-    }
-
-    /// Returns the `LREM` of each job, followed by the fetch script call when the acknowledgement
-    /// carries one, with that fetch's queue order.
-    private func acknowledgementCommands(_ jobs: [ReservedJob]) -> ([RedisCommand], [String]?) {
-        var commands = jobs.map { RedisCommand("LREM", keys.inProgress(identity), "-1", $0.payload) }
-        let fetchAhead = fetchAheadCommand()
-        if let (fetch, _) = fetchAhead { commands.append(fetch) }
-        return (commands, fetchAhead?.1)
-    }
-
-    /// Checks the `LREM` replies of an acknowledgement of `count` jobs and keeps the jobs its fetch
-    /// took, if it carried one.
-    private func finishAcknowledgement(
-        of count: Int, commands: [RedisCommand], fetchOrder: [String]?, replies: [RedisReply]
-    ) throws {
-        for index in 0..<count {
-            _ = try RedisConnection.checked(replies[index], command: commands[index].name)
-        }
-        guard let fetchOrder else { return }
-        // An error reply of the fetch is dropped here, because the acknowledgement succeeded: the
-        // next `reserve` runs the fetch again and throws that error to its caller.
-        let taken = Self.takenJobs(from: replies[count], order: fetchOrder)
-        if !taken.isEmpty {
-            state.withLock { $0.prefetched.append(contentsOf: taken) }
-        }
-    }
-
-    /// Returns the fetch script call an acknowledgement carries, with its queue order. Returns nil
-    /// when the setting is off, no `reserve` came first, jobs are still prefetched or the queue
-    /// is closed.
-    private func fetchAheadCommand() -> (RedisCommand, [String])? {
-        guard settings.fetchesOnAcknowledge else { return nil }
-        let queues = state.withLock { state -> [WeightedQueue]? in
-            guard !state.isClosed, state.prefetched.isEmpty else { return nil }
-            return state.lastReservedQueues
-        }
-        guard let queues else { return nil }
-        let order = Self.fetchOrder(queues)
-        return (fetchCommand(order), order)
-    }
-
     public func requeue(_ job: ReservedJob) async throws {
         var scriptKeys = [keys.inProgress(identity), keys.queues, keys.queue(job.job.queue)]
         if let uniqueKey = SidekiqJobJSON.uniqueKey(of: job.job) { scriptKeys.append(keys.unique(uniqueKey)) }
         _ = try await pool.evaluate(
             RedisQueueScripts.requeue, keys: scriptKeys,
             arguments: [job.payload, job.job.queue, Self.milliseconds(settings.uniqueClaimExpiry)])
+        state.withLock { $0.ledger.release(job.payload) }
     }
 
     public func retry(_ job: ReservedJob, as updated: Job, at date: Date) async throws {
         _ = try await pool.evaluate(
             RedisQueueScripts.moveToSortedSet, keys: [keys.inProgress(identity), keys.retry],
             arguments: [job.payload, Self.score(date), Self.serialize(updated)])
+        state.withLock { $0.ledger.release(job.payload) }
     }
 
     public func bury(_ job: ReservedJob, as updated: Job) async throws {
@@ -281,6 +209,7 @@ public final class RedisJobQueue: JobQueue, Sendable {
                 Self.score(now.addingTimeInterval(-settings.deadTimeout.timeInterval)),
                 String(settings.deadMaximumJobs),
             ])
+        state.withLock { $0.ledger.release(payload) }
     }
 
     // MARK: - Encoding

@@ -55,6 +55,33 @@ enum RedisQueueScripts {
             return 1
             """)
 
+    /// Pushes entries of the in-progress list KEYS[1] that no holder accounts for back to the
+    /// front of their queues. ARGV[1] is the key prefix, ARGV[2] the current time as a score and
+    /// ARGV[3] a unique claim's expiry in milliseconds. Then come quadruples of (job, queue name,
+    /// unique key or empty, dead-set entry or empty). Each job is moved only if one `LREM` of
+    /// count 1 removed it, so another copy of the same payload stays. The queue name is added to
+    /// the set KEYS[2], and a unique key is claimed again, as `requeue` does. An empty queue name
+    /// sends the dead-set entry to the dead set KEYS[3] instead. Returns how many jobs were moved.
+    static let pushBackOrphans = RedisScript(
+        name: "push_back_orphans",
+        source: """
+            local moved = 0
+            for i = 4, #ARGV, 4 do
+              if redis.call('LREM', KEYS[1], 1, ARGV[i]) == 1 then
+                local queue = ARGV[i + 1]
+                if queue == '' then
+                  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[i + 3])
+                else
+                  redis.call('SADD', KEYS[2], queue)
+                  redis.call('RPUSH', ARGV[1] .. 'queue:' .. queue, ARGV[i])
+                  if ARGV[i + 2] ~= '' then redis.call('SET', ARGV[i + 2], '1', 'PX', ARGV[3]) end
+                end
+                moved = moved + 1
+              end
+            end
+            return moved
+            """)
+
     /// Removes ARGV[1] from the in-progress list KEYS[1] and, only if it was there, adds ARGV[3]
     /// to the sorted set KEYS[2] with score ARGV[2]. With ARGV[4] and ARGV[5], then drops members
     /// scored at or below ARGV[4] and keeps at most ARGV[5] members, as Sidekiq trims `dead`.
