@@ -95,7 +95,13 @@ public actor RedisConnection {
     // MARK: - Connecting
 
     private func connectedContext() async throws -> UnsafeMutablePointer<redisContext> {
-        if let context { return context }
+        if let context {
+            guard Self.isClosedByServer(context) else { return context }
+            // A restarted server or an idle timeout closed the socket while the connection sat in
+            // the pool, so a new one replaces it before any command is sent.
+            logger.debug("Redis closed an idle connection; reconnecting", metadata: ["endpoint": "\(endpoint)"])
+            disconnect()
+        }
         let wait = backoff.delayBeforeAttempt()
         if wait > .zero { try await Task.sleep(for: wait) }
         if let context { return context }
@@ -109,6 +115,14 @@ public actor RedisConnection {
             error.isLoggedByReconnectBackoff = true
             throw error
         }
+    }
+
+    /// Returns whether the idle socket has anything to read. With no command outstanding, that
+    /// is the server's end of stream or an error, so the connection can no longer be used. It
+    /// costs one `poll` call, which does not wait.
+    private static func isClosedByServer(_ context: UnsafeMutablePointer<redisContext>) -> Bool {
+        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) != 0
     }
 
     /// Opens a socket to `endpoint` with the connect timeout, keep-alive on TCP, and the command

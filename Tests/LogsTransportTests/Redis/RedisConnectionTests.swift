@@ -64,18 +64,53 @@ struct RedisConnectionTests {
         #expect(try await pool.evaluate(script, keys: ["k2"], arguments: ["w"]) == .string("w-k2"))
     }
 
-    @Test("reconnects after the server closes the connection")
-    func reconnectsAfterKill() async throws {
+    @Test("idle connection closed by server replaced")
+    func idleClosedConnectionReplaced() async throws {
         let pool = try RedisTestServer.makePool(size: 2)
         defer { pool.close() }
         try await pool.withConnection { connection in
             let id = try #require(try await connection.send("CLIENT", "ID").integerValue)
             _ = try await pool.send("CLIENT", "KILL", "ID", String(id))
-            let error = try await #require(throws: RedisError.self) { try await connection.send("PING") }
-            #expect(error.isConnectionError)
-            #expect(await connection.isConnected == false)
+
             #expect(try await connection.send("PING") == .status("PONG"))
+            let newID = try #require(try await connection.send("CLIENT", "ID").integerValue)
+            #expect(newID != id)
         }
+    }
+
+    @Test("pool replaces every connection the server closed")
+    func poolReplacesClosedConnections() async throws {
+        let pool = try RedisTestServer.makePool(size: 2)
+        let admin = try RedisTestServer.makePool(size: 1)
+        defer {
+            pool.close()
+            admin.close()
+        }
+        // Each lease lasts 100 ms, so both connections open, and their ids are those that a restart
+        // of the server would close.
+        let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    try await pool.withConnection { connection in
+                        let id = try await connection.send("CLIENT", "ID").integerValue ?? -1
+                        try await Task.sleep(for: .milliseconds(100))
+                        return id
+                    }
+                }
+            }
+            var ids: [Int64] = []
+            for try await id in group { ids.append(id) }
+            return ids
+        }
+        #expect(Set(ids).count == 2)
+
+        for id in ids { _ = try await admin.send("CLIENT", "KILL", "ID", String(id)) }
+
+        #expect(try await pool.send("PING") == .status("PONG"))
+        #expect(try await pool.send("PING") == .status("PONG"))
+        async let first = pool.send("PING")
+        async let second = pool.send("PING")
+        #expect(try await [first, second] == [.status("PONG"), .status("PONG")])
     }
 
     @Test("ACL user, password and database")
