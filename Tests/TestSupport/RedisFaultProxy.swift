@@ -8,7 +8,8 @@ import LogsCore
 /// that connection then gets the fault. `dropReply` closes the connection instead of forwarding the
 /// reply, so Redis has run the commands but the client never learns their result. `delayReply`
 /// forwards the reply after the given duration. A rule skips its first `skip` matching writes and
-/// then applies to `count` writes. The rules are fixed when the proxy starts.
+/// then applies to `count` writes. With a `probability` below 1, each matching write after the
+/// skipped ones arms the rule only with that probability. The rules are fixed when the proxy starts.
 public final class RedisFaultProxy: Sendable {
     public enum Fault: Sendable {
         case dropReply
@@ -20,12 +21,15 @@ public final class RedisFaultProxy: Sendable {
         public var fault: Fault
         public var skip: Int
         public var count: Int
+        /// The chance, from 0 to 1, that a matching write arms the rule.
+        public var probability: Double
 
-        public init(markers: [String], fault: Fault, skip: Int = 0, count: Int = 1) {
+        public init(markers: [String], fault: Fault, skip: Int = 0, count: Int = 1, probability: Double = 1) {
             self.markers = markers
             self.fault = fault
             self.skip = skip
             self.count = count
+            self.probability = probability
         }
     }
 
@@ -42,6 +46,7 @@ public final class RedisFaultProxy: Sendable {
             var specification: [String: JSONValue] = [
                 "markers": .array(rule.markers.map(JSONValue.string)),
                 "skip": .integer(Int64(rule.skip)), "count": .integer(Int64(rule.count)),
+                "probability": .double(rule.probability),
             ]
             switch rule.fault {
             case .dropReply:
@@ -83,7 +88,7 @@ public final class RedisFaultProxy: Sendable {
     }
 
     private static let script = #"""
-        import json, socket, sys, threading, time
+        import json, random, socket, sys, threading, time
 
         upstream = (sys.argv[1], int(sys.argv[2]))
         rules = json.loads(sys.argv[3])
@@ -97,6 +102,8 @@ public final class RedisFaultProxy: Sendable {
                         continue
                     if rule["skip"] > 0:
                         rule["skip"] -= 1
+                        continue
+                    if random.random() >= rule["probability"]:
                         continue
                     rule["count"] -= 1
                     with open(arming_log, "a") as log:

@@ -15,9 +15,18 @@ public struct RedisMaintenanceSwitch: MaintenanceSwitch {
     }
 
     /// Returns the key's remaining time when its value is `on`, as the original's check reads it.
+    ///
+    /// After an I/O error the read is sent once more, on a new connection. Both commands only
+    /// read, so that is safe. One cause is a pooled connection that Redis closed while it
+    /// was idle, after a restart or `CLIENT KILL`.
     public func remainingTime() async throws -> Duration? {
         let commands = [RedisCommand("GET", Self.key), RedisCommand("PTTL", Self.key)]
-        let replies = try await pool.pipeline(commands)
+        let replies: [RedisReply]
+        do {
+            replies = try await pool.pipeline(commands)
+        } catch let error as RedisError where error.code == .io {
+            replies = try await pool.pipeline(commands)
+        }
         try RedisJobQueue.checkAll(replies, of: commands)
         guard replies[0].stringValue == "on", let milliseconds = replies[1].integerValue else { return nil }
         switch milliseconds {

@@ -7,8 +7,11 @@
 /// Redis may have moved jobs, the list is marked uncertain. The next reconciliation then reads the
 /// list and pushes back exactly the entries that no holder accounts for.
 ///
-/// NOTE: A job whose acknowledgement, retry, bury or requeue fails for good stays held, so it
-/// stays in the list until `close()` or another process's recovery pushes it back.
+/// A job whose retry, bury or requeue fails is abandoned, so the next reconciliation pushes it
+/// back if it is still in the list.
+///
+/// NOTE: A job whose acknowledgement fails for good stays held, so it stays in the list until
+/// `close()` or another process's recovery pushes it back. It finished, so it then runs again.
 struct InProgressLedger {
     /// Identifies a fetch from its start to its end, and whether it started before the latest
     /// snapshot of the list was read.
@@ -72,8 +75,8 @@ struct InProgressLedger {
         if isReconciling { releasedDuringReconciliation[payload, default: 0] += 1 }
     }
 
-    /// Ends one hold of `payload` whose job stays in the list but is never handed out, and marks
-    /// the list uncertain, so that the next reconciliation pushes the job back.
+    /// Ends one hold of `payload` whose job may stay in the list with no task to finish it, and
+    /// marks the list uncertain, so that the next reconciliation pushes the job back if it is there.
     mutating func abandon(_ payload: String) {
         _ = dropHold(of: payload)
         isUncertain = true

@@ -141,6 +141,7 @@ extension RedisJobQueue {
                 metadata: ["queue": "\(queue)", "error": "\(error)"])
             let entry = Job.deadEntry(forUnreadable: payload, queue: queue, error: error, at: clock.now())
             try await bury(payload: payload, as: entry)
+            state.withLock { $0.ledger.release(payload) }
             return nil
         }
         if let uniqueKey = SidekiqJobJSON.uniqueKey(of: job) {

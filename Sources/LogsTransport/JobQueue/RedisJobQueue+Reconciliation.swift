@@ -65,6 +65,11 @@ extension RedisJobQueue {
         for payload in orphans {
             do {
                 let job = try SidekiqJobJSON.job(from: payload)
+                // The script reads an empty queue name as "unreadable" and adds the dead-set entry,
+                // so such a job needs one too, as the recovery script gives it.
+                guard !job.queue.isEmpty else {
+                    throw LogsError(.invalidJob, "queued job has no valid \"queue\" field")
+                }
                 let uniqueKey = SidekiqJobJSON.uniqueKey(of: job).map(keys.unique) ?? ""
                 arguments += [payload, job.queue, uniqueKey, ""]
             } catch {

@@ -182,24 +182,43 @@ public final class RedisJobQueue: JobQueue, Sendable {
     public func requeue(_ job: ReservedJob) async throws {
         var scriptKeys = [keys.inProgress(identity), keys.queues, keys.queue(job.job.queue)]
         if let uniqueKey = SidekiqJobJSON.uniqueKey(of: job.job) { scriptKeys.append(keys.unique(uniqueKey)) }
-        _ = try await pool.evaluate(
-            RedisQueueScripts.requeue, keys: scriptKeys,
-            arguments: [job.payload, job.job.queue, Self.milliseconds(settings.uniqueClaimExpiry)])
-        state.withLock { $0.ledger.release(job.payload) }
+        try await takeOutOfProgress(job.payload) {
+            _ = try await pool.evaluate(
+                RedisQueueScripts.requeue, keys: scriptKeys,
+                arguments: [job.payload, job.job.queue, Self.milliseconds(settings.uniqueClaimExpiry)])
+        }
     }
 
     public func retry(_ job: ReservedJob, as updated: Job, at date: Date) async throws {
-        _ = try await pool.evaluate(
-            RedisQueueScripts.moveToSortedSet, keys: [keys.inProgress(identity), keys.retry],
-            arguments: [job.payload, Self.score(date), Self.serialize(updated)])
-        state.withLock { $0.ledger.release(job.payload) }
+        try await takeOutOfProgress(job.payload) {
+            _ = try await pool.evaluate(
+                RedisQueueScripts.moveToSortedSet, keys: [keys.inProgress(identity), keys.retry],
+                arguments: [job.payload, Self.score(date), Self.serialize(updated)])
+        }
     }
 
     public func bury(_ job: ReservedJob, as updated: Job) async throws {
-        try await bury(payload: job.payload, as: Self.serialize(updated))
+        try await takeOutOfProgress(job.payload) {
+            try await bury(payload: job.payload, as: Self.serialize(updated))
+        }
     }
 
-    /// Moves `payload` from the in-progress list to the dead set as `buried`, trimming the set.
+    /// Runs `move`, which takes an unfinished job out of the in-progress list, and ends the job's
+    /// hold. When `move` throws, the job may still be in the list, so the list is marked for
+    /// reconciliation, which pushes the job back to its queue if it is there. Otherwise the job
+    /// would stay in the list until the process stops, because `JobRunner` does not try again.
+    private func takeOutOfProgress(_ payload: String, by move: () async throws -> Void) async throws {
+        do {
+            try await move()
+        } catch {
+            state.withLock { $0.ledger.abandon(payload) }
+            throw error
+        }
+        state.withLock { $0.ledger.release(payload) }
+    }
+
+    /// Moves `payload` from the in-progress list to the dead set as `buried`, trimming the set. The
+    /// caller ends the payload's hold.
     func bury(payload: String, as buried: String) async throws {
         let now = clock.now()
         _ = try await pool.evaluate(
@@ -209,7 +228,6 @@ public final class RedisJobQueue: JobQueue, Sendable {
                 Self.score(now.addingTimeInterval(-settings.deadTimeout.timeInterval)),
                 String(settings.deadMaximumJobs),
             ])
-        state.withLock { $0.ledger.release(payload) }
     }
 
     // MARK: - Encoding

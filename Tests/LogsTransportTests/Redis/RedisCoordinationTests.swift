@@ -87,6 +87,23 @@ struct RedisCoordinationTests {
         try await maintenance.disable()
     }
 
+    @Test("maintenance read after connection closed")
+    func maintenanceReadAfterConnectionClosed() async throws {
+        // Redis closed the pooled connection while it was idle, as after a restart or CLIENT KILL.
+        // A web request or job that checks the switch must not fail because of that.
+        let switchPool = try RedisTestServer.makePool(database: Self.database, size: 1)
+        let maintenance = RedisMaintenanceSwitch(pool: switchPool)
+        #expect(try await maintenance.remainingTime() == nil)
+        let id = try #require(try await switchPool.send("CLIENT", "ID").integerValue)
+        #expect(try await pool.send("CLIENT", "KILL", "ID", String(id)) == .integer(1))
+
+        #expect(try await maintenance.remainingTime() == nil)
+        try await maintenance.enable(for: .seconds(30))
+        #expect(try await maintenance.remainingTime() != nil)
+        try await maintenance.disable()
+        switchPool.close()
+    }
+
     @Test("lock held until released by owner")
     func lockHeldUntilReleased() async throws {
         let lock = RedisLock(pool: pool)

@@ -299,6 +299,65 @@ struct RedisLostReplyTests {
         try await cleanUp(queue)
     }
 
+    @Test("orphan with empty queue name goes to dead set")
+    func orphanWithEmptyQueueNameGoesToDeadSet() async throws {
+        // The push-back script reads an empty queue name as "send the dead-set entry instead", so
+        // a job whose `queue` field is empty needs a real entry, or the job is lost.
+        let (queue, proxy) = try await makeProxiedQueue(rules: [droppingFetch(from: "archive")])
+        var job = Self.archiveJob(1)
+        job.queue = ""
+        let payload = SidekiqJobJSON.payload(of: job)
+        _ = try await pool.send("SADD", namespace + "queues", "archive")
+        _ = try await pool.send("RPUSH", namespace + "queue:archive", payload)
+
+        await expectRedisError(.io) { _ = try await queue.reserve(from: Self.archive, timeout: .zero) }
+        #expect(try await inProgress(of: queue) == [payload])
+        #expect(try await queue.reserve(from: Self.archive, timeout: .zero) == nil)
+
+        #expect(try await inProgress(of: queue).isEmpty)
+        let dead = try await pool.send("ZRANGE", namespace + "dead", "0", "-1").arrayValue ?? []
+        #expect(dead.count == 1)
+        let deadEntry = try #require(dead.first?.stringValue)
+        try #require(!deadEntry.isEmpty, "the job was dropped and an empty entry went to the dead set")
+        let entry = try JSONValue(parsing: Data(deadEntry.utf8))
+        #expect(entry["class"] == "TravisLogs::UnreadableJob")
+        #expect(entry["args"] == .array([.string(payload)]))
+        withExtendedLifetime(proxy) {}
+        try await cleanUp(queue)
+    }
+
+    @Test("failed retry pushes job back")
+    func failedRetryPushesJobBack() async throws {
+        // Redis closes the queue's only connection while it is idle, so the retry script fails
+        // before Redis runs it. The job is neither done nor in the retry set, and must not stay in progress for good.
+        let user = "lost-reply-\(UUID().uuidString.prefix(8))"
+        _ = try await pool.send("ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all")
+        var components = try #require(URLComponents(string: try RedisTestServer.url()))
+        components.user = user
+        components.password = "secret"
+        let userPool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: try #require(components.string)), settings: .init(size: 1),
+            logger: Logger(label: "test"))
+        let queue = makeQueue(pool: userPool)
+        let job = Self.archiveJob(1)
+        try await queue.push([job])
+
+        let reserved = try #require(try await queue.reserve(from: Self.archive, timeout: .zero))
+        _ = try await pool.send("CLIENT", "KILL", "USER", user)
+        await expectRedisError(.io) {
+            try await queue.retry(reserved, as: reserved.job, at: Date().addingTimeInterval(60))
+        }
+        #expect(try await inProgress(of: queue) == [reserved.payload])
+
+        let again = try await queue.reserve(from: Self.archive, timeout: .zero)
+        #expect(again?.job.jid == job.jid, "the job whose retry failed stayed in progress")
+        #expect(try await inProgress(of: queue) == [reserved.payload])
+        try await queue.close()
+        userPool.close()
+        _ = try await pool.send("ACL", "DELUSER", user)
+        try await cleanUp()
+    }
+
     @Test("LREM error reply keeps carried fetch's job")
     func lremErrorReplyKeepsCarriedJob() async throws {
         // An ACL user without LREM gets an error reply to every acknowledgement's LREM, while the
