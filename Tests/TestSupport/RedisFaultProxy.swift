@@ -6,13 +6,15 @@ import LogsCore
 /// Each rule watches the bytes that clients write. A write that contains all of the rule's markers,
 /// such as a command name and a key, arms the rule for that connection. The next reply from Redis on
 /// that connection then gets the fault. `dropReply` closes the connection instead of forwarding the
-/// reply, so Redis has run the commands but the client never learns their result. `delayReply`
+/// reply, so Redis has run the commands but the client never learns their result. `dropRequest`
+/// closes the connection instead of forwarding the write itself, so Redis never receives it. `delayReply`
 /// forwards the reply after the given duration. A rule skips its first `skip` matching writes and
 /// then applies to `count` writes. With a `probability` below 1, each matching write after the
 /// skipped ones arms the rule only with that probability. The rules are fixed when the proxy starts.
 public final class RedisFaultProxy: Sendable {
     public enum Fault: Sendable {
         case dropReply
+        case dropRequest
         case delayReply(Duration)
     }
 
@@ -51,6 +53,9 @@ public final class RedisFaultProxy: Sendable {
             switch rule.fault {
             case .dropReply:
                 specification["fault"] = "drop"
+                specification["seconds"] = .double(0)
+            case .dropRequest:
+                specification["fault"] = "drop_request"
                 specification["seconds"] = .double(0)
             case .delayReply(let delay):
                 specification["fault"] = "delay"
@@ -135,6 +140,8 @@ public final class RedisFaultProxy: Sendable {
                         if not data:
                             break
                         rule = take_rule(data)
+                        if rule and rule["fault"] == "drop_request":
+                            break
                         if rule:
                             with lock:
                                 armed[0] = rule

@@ -59,7 +59,7 @@ extension RedisJobQueue {
             guard !state.isPromoting else { return (false, false, false) }
             let promote = state.nextPromotion.map { $0 <= now } ?? true
             let recover = state.nextRecovery.map { $0 <= now } ?? true
-            let reconcile = state.ledger.startReconciliation()
+            let reconcile = (state.nextReconciliation.map { $0 <= now } ?? true) && state.ledger.startReconciliation()
             if promote || recover || reconcile { state.isPromoting = true }
             if promote { state.nextPromotion = now + Self.jittered(settings.promotionInterval) }
             if recover { state.nextRecovery = now + Self.jittered(settings.recoveryInterval) }
@@ -67,9 +67,28 @@ extension RedisJobQueue {
         }
         guard due.promote || due.recover || due.reconcile else { return }
         defer { state.withLock { $0.isPromoting = false } }
-        if due.reconcile { try await reconcileInProgressList() }
+        if due.reconcile { await reconcileOrPostpone() }
         if due.recover { try await recoverDeadProcesses() }
         if due.promote { try await promoteDueJobs() }
+    }
+
+    /// Reconciles the in-progress list. A failure is logged and not thrown, and the next attempt
+    /// waits for `Settings.recoveryInterval`, so that a failure that repeats, such as a missing
+    /// permission, holds back neither fetches nor scheduled jobs.
+    private func reconcileOrPostpone() async {
+        do {
+            try await reconcileInProgressList()
+        } catch is CancellationError {
+            return
+        } catch {
+            state.withLock { $0.nextReconciliation = .now + settings.recoveryInterval }
+            logger.warning(
+                "pushing back jobs left in the in-progress list failed; retrying later",
+                metadata: [
+                    "identity": "\(identity)", "error": "\(error)",
+                    "retry_in_seconds": "\(settings.recoveryInterval.timeInterval)",
+                ])
+        }
     }
 
     /// Returns a duration drawn evenly between half and one and a half times `interval`.

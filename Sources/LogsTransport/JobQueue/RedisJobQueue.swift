@@ -93,6 +93,8 @@ public final class RedisJobQueue: JobQueue, Sendable {
         var isClosed = false
         var nextPromotion: ContinuousClock.Instant?
         var nextRecovery: ContinuousClock.Instant?
+        /// When a failed reconciliation of the in-progress list may be tried again.
+        var nextReconciliation: ContinuousClock.Instant?
         var isPromoting = false
         var heartbeat: Task<Void, Never>?
         /// Jobs taken by a prefetching fetch and not yet handed out, with their queue names.

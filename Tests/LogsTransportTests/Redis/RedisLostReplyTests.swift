@@ -328,30 +328,51 @@ struct RedisLostReplyTests {
 
     @Test("failed retry pushes job back")
     func failedRetryPushesJobBack() async throws {
-        // Redis closes the queue's only connection while it is idle, so the retry script fails
-        // before Redis runs it. The job is neither done nor in the retry set, and must not stay in progress for good.
-        let user = "lost-reply-\(UUID().uuidString.prefix(8))"
-        _ = try await pool.send("ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all")
-        var components = try #require(URLComponents(string: try RedisTestServer.url()))
-        components.user = user
-        components.password = "secret"
-        let userPool = RedisConnectionPool(
-            endpoint: try RedisEndpoint(url: try #require(components.string)), settings: .init(size: 1),
-            logger: Logger(label: "test"))
-        let queue = makeQueue(pool: userPool)
+        // The proxy closes the connection instead of passing the retry script on, so Redis never
+        // runs it. The job is neither done nor in the retry set, and must not stay in progress for good.
+        let dropRetry = RedisFaultProxy.Rule(markers: ["EVALSHA", namespace + "retry"], fault: .dropRequest)
+        let (queue, proxy) = try await makeProxiedQueue(rules: [dropRetry])
         let job = Self.archiveJob(1)
         try await queue.push([job])
 
         let reserved = try #require(try await queue.reserve(from: Self.archive, timeout: .zero))
-        _ = try await pool.send("CLIENT", "KILL", "USER", user)
         await expectRedisError(.io) {
             try await queue.retry(reserved, as: reserved.job, at: Date().addingTimeInterval(60))
         }
+        #expect(proxy.armedCount(ofRule: 0) == 1)
         #expect(try await inProgress(of: queue) == [reserved.payload])
 
         let again = try await queue.reserve(from: Self.archive, timeout: .zero)
         #expect(again?.job.jid == job.jid, "the job whose retry failed stayed in progress")
         #expect(try await inProgress(of: queue) == [reserved.payload])
+        withExtendedLifetime(proxy) {}
+        try await cleanUp(queue)
+    }
+
+    @Test("failing reconciliation holds back no job")
+    func failingReconciliationHoldsBackNoJob() async throws {
+        // An ACL user without LRANGE cannot read its in-progress list, so every reconciliation
+        // fails. Fetches and the promotion of scheduled jobs must go on regardless.
+        let user = "lost-reply-\(UUID().uuidString.prefix(8))"
+        _ = try await pool.send("ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all", "-lrange")
+        var components = try #require(URLComponents(string: try RedisTestServer.url()))
+        components.user = user
+        components.password = "secret"
+        let userPool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: try #require(components.string)), settings: .init(size: 2),
+            logger: Logger(label: "test"))
+        let queue = makeQueue(pool: userPool)
+        let scheduled = Self.archiveJob(1)
+        try await queue.schedule(scheduled, at: Date().addingTimeInterval(-1))
+        queue.state.withLock { $0.ledger.abandon("a payload that no holder accounts for") }
+
+        let first = try await queue.reserve(from: Self.archive, timeout: .zero)
+        #expect(first?.job.jid == scheduled.jid, "a failed reconciliation held back the scheduled job")
+        #expect(queue.state.withLock { $0.ledger.isUncertain })
+        let plain = Self.archiveJob(2)
+        try await queue.push([plain])
+        let second = try await queue.reserve(from: Self.archive, timeout: .zero)
+        #expect(second?.job.jid == plain.jid, "a failed reconciliation held back the fetch")
         try await queue.close()
         userPool.close()
         _ = try await pool.send("ACL", "DELUSER", user)
