@@ -72,13 +72,24 @@ public actor PostgresConnection {
         handle.map { PQbackendPID($0) } ?? 0
     }
 
-    /// Runs `body` on this connection's thread and reads `isBroken` there afterwards, so that the
-    /// pool's release needs no second hop onto this thread.
-    func run<T: Sendable>(
-        _ body: @Sendable (isolated PostgresConnection) throws -> T
-    ) -> (result: Result<T, any Error>, isBroken: Bool) {
+    /// The outcome of `run`.
+    enum RunOutcome<T: Sendable>: Sendable {
+        /// The server had closed the connection while it sat idle, so the body did not run.
+        /// `reason` is libpq's message, when libpq has one.
+        case closedWhileIdle(reason: String)
+        /// The body ran, and `isBroken` is the connection's state afterwards.
+        case ran(Result<T, any Error>, isBroken: Bool)
+    }
+
+    /// Runs `body` on this connection's thread, unless the server closed the connection while it
+    /// was idle, and reads `isBroken` there afterwards, so that the pool's release needs no second
+    /// hop onto this thread.
+    func run<T: Sendable>(_ body: @Sendable (isolated PostgresConnection) throws -> T) -> RunOutcome<T> {
+        if let handle, let reason = Self.closedWhileIdleReason(handle) {
+            return .closedWhileIdle(reason: reason)
+        }
         let result = Result { try body(self) }
-        return (result, isBroken)
+        return .ran(result, isBroken: isBroken)
     }
 
     /// Runs a parameterized statement and returns its rows.

@@ -43,16 +43,16 @@ struct PostgresTestDatabase: Sendable {
         try await Self.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
     }
 
-    /// Returns a client for this database.
+    /// Returns a client for this database that logs to `logHandler`.
     func makeClient(
         applicationName: String = "travis-logs-tests", usesNamedStatements: Bool = true, maximumConnections: Int = 4,
-        connectionWaitTimeout: Duration = .seconds(30)
+        connectionWaitTimeout: Duration = .seconds(30), logHandler: RecordingLogHandler = RecordingLogHandler()
     ) -> PostgresClient {
         PostgresClient(
             configuration: PostgresConfiguration(
                 url: url, applicationName: applicationName, usesNamedStatements: usesNamedStatements,
                 maximumConnections: maximumConnections, connectionWaitTimeout: connectionWaitTimeout),
-            logger: Logger(label: "tests", factory: { _ in RecordingLogHandler() }))
+            logger: Logger(label: "tests", factory: { _ in logHandler }))
     }
 
     /// Runs SQL on a one-off connection to `url`.
