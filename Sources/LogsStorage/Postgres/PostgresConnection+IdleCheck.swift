@@ -4,7 +4,7 @@ import Foundation
 extension PostgresConnection {
     /// Returns why the server ended this idle connection, or nil when nothing arrived on its socket.
     ///
-    /// Outside a statement, the server sends a session notifications (after LISTEN, which nothing
+    /// Outside a statement, the server sends session notifications (after LISTEN, which nothing
     /// in this project runs), an occasional notice, or the FATAL error that comes before it closes
     /// the session on a restart, `pg_terminate_backend` or `idle_session_timeout`. Any input counts
     /// as that error, even when libpq still reports CONNECTION_OK after reading it, because
