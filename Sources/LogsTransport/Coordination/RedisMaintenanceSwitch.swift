@@ -17,8 +17,9 @@ public struct RedisMaintenanceSwitch: MaintenanceSwitch {
     /// Returns the key's remaining time when its value is `on`, as the original's check reads it.
     ///
     /// After an I/O error the read is sent once more, on a new connection. Both commands only
-    /// read, so that is safe. One cause is a pooled connection that Redis closed while it
-    /// was idle, after a restart or `CLIENT KILL`.
+    /// read, so that is safe. The pool replaces connections that Redis closed while they were
+    /// idle, so the error comes from one that Redis closes while the commands are on their way,
+    /// during a restart or `CLIENT KILL`.
     public func remainingTime() async throws -> Duration? {
         let commands = [RedisCommand("GET", Self.key), RedisCommand("PTTL", Self.key)]
         let replies: [RedisReply]
