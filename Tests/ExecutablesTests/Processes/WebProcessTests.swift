@@ -92,4 +92,45 @@ struct WebProcessTests {
             #expect(wrongToken.status == 403)
         }
     }
+
+    @Test("GET /logs after backends terminated")
+    func backendsTerminated() async throws {
+        try await withWeb { baseURL, databaseURL in
+            let put = try await httpRequest("PUT", "\(baseURL)/logs/8", token: Self.token, body: "kept\n")
+            try #require(put.status == 200)
+            // Concurrent requests make the pool open several connections, so that more than one
+            // dead connection waits in it and a single retry per request cannot hide them.
+            for _ in 1...5 {
+                let statuses = try await Self.concurrentStatuses(of: "\(baseURL)/logs/8", count: 20)
+                #expect(statuses.allSatisfy { $0 == 200 }, "warm-up statuses: \(statuses)")
+            }
+            let backends =
+                "FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'travis-logs-web'"
+            let opened = try await PostgresTestSQL.execute("SELECT pid \(backends)", on: databaseURL).count
+            try #require(opened >= 2, "web opened \(opened) connections; the check needs at least 2")
+
+            try await PostgresTestSQL.execute("SELECT pg_terminate_backend(pid) \(backends)", on: databaseURL)
+            let ended = try await eventually(within: .seconds(10)) {
+                try await PostgresTestSQL.execute("SELECT pid \(backends)", on: databaseURL).isEmpty
+            }
+            try #require(ended, "web's backends still run after pg_terminate_backend")
+
+            let statuses = try await Self.concurrentStatuses(of: "\(baseURL)/logs/8", count: 20)
+            #expect(statuses.allSatisfy { $0 == 200 }, "statuses after the backends ended: \(statuses)")
+            for _ in 1...opened {
+                let response = try await httpRequest("GET", "\(baseURL)/logs/8", token: Self.token)
+                #expect(response.status == 200, "body: \(response.body)")
+            }
+        }
+    }
+
+    /// Sends `count` GET requests to `url` at once and returns their statuses.
+    private static func concurrentStatuses(of url: String, count: Int) async throws -> [Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<count {
+                group.addTask { try await httpRequest("GET", url, token: token).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
 }
