@@ -1,4 +1,5 @@
 import LogsCore
+import Synchronization
 
 /// A pool of PostgreSQL connections with scoped leases and transactions.
 ///
@@ -19,6 +20,11 @@ public final class PostgresClient: Sendable {
     public let configuration: PostgresConfiguration
     private let pool: PostgresConnectionPool
     private let logger: Logger
+    /// The lost connections since the last call that succeeded, so that an outage logs one
+    /// warning instead of one per call.
+    private let connectionLosses = FailureRuns()
+    /// Whether `connectionLosses` counts a run, read first so that calls take no lock otherwise.
+    private let isCountingLosses = Atomic<Bool>(false)
 
     public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "travis-logs.postgres")) {
         self.configuration = configuration
@@ -48,15 +54,28 @@ public final class PostgresClient: Sendable {
             case .ran(let result, let isBroken):
                 await pool.release(connection, isBroken: isBroken)
                 do {
-                    return try result.get()
+                    let value = try result.get()
+                    endLossRun()
+                    return value
                 } catch let error as PostgresError where error.isConnectionLoss && attempt == 1 {
-                    logger.warning(
-                        "database connection lost; retrying on a fresh connection",
+                    isCountingLosses.store(true, ordering: .relaxed)
+                    connectionLosses.logFailure(
+                        "lost", to: logger, level: .warning, "database connection lost; retrying on a fresh connection",
+                        repeatMessage: "database connection lost again; retrying on a fresh connection",
                         metadata: ["error": "\(error)"])
                     attempt += 1
                 }
             }
         }
+    }
+
+    /// Ends a run of lost connections, logging how many there were.
+    private func endLossRun() {
+        guard isCountingLosses.load(ordering: .relaxed), isCountingLosses.exchange(false, ordering: .relaxed) else {
+            return
+        }
+        connectionLosses.logRecovery(
+            "lost", to: logger, "database connections work again", countName: "lost_connections")
     }
 
     /// Logs a connection that the server closed while it was idle, and throws when more than

@@ -122,6 +122,31 @@ extension PostgresClientTests {
         }
     }
 
+    @Test("outage logs one loss warning")
+    func outageLogsOneLossWarning() async throws {
+        try await withDatabase(.empty) { database in
+            let logHandler = RecordingLogHandler()
+            let client = database.makeClient(maximumConnections: 1, logHandler: logHandler)
+            defer { Task { await client.close() } }
+            // Each call loses its connection on both attempts, as during an outage.
+            for _ in 0..<3 {
+                await #expect(throws: PostgresError.self) {
+                    try await client.withConnection { connection in try connection.query(Self.terminateOwnBackend) }
+                }
+            }
+            _ = try await client.query(Self.backendPID)
+
+            let warnings = logHandler.entries.filter { $0.level == .warning }
+            #expect(warnings.count == 1)
+            let repeats = logHandler.entries.filter { $0.message.contains("lost again") }
+            #expect(repeats.count == 2)
+            #expect(repeats.allSatisfy { $0.level == .debug })
+            let recoveries = logHandler.entries.filter { $0.message.contains("work again") }
+            #expect(recoveries.count == 1)
+            #expect(recoveries.first?.metadata["lost_connections"] == "3")
+        }
+    }
+
     /// A server that completes every PostgreSQL login, then sends a FATAL error and closes the
     /// socket at once, so each connection is closed by the time a client would use it.
     static let closingServerScript = #"""
