@@ -44,6 +44,22 @@ struct RedisLostReplyTests {
         return RedisJobQueue(pool: pool, namespace: namespace, settings: settings, logger: Logger(label: "test"))
     }
 
+    /// Returns a queue whose connections log in as a new ACL user that may run every command but
+    /// `command`, and that user's name, for the caller to delete.
+    func makeQueue(denying command: String, fetchesOnAcknowledge: Bool = false) async throws
+        -> (RedisJobQueue, String)
+    {
+        let user = "lost-reply-\(UUID().uuidString.prefix(8))"
+        _ = try await pool.send("ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all", "-\(command)")
+        var components = try #require(URLComponents(string: try RedisTestServer.url()))
+        components.user = user
+        components.password = "secret"
+        let userPool = RedisConnectionPool(
+            endpoint: try RedisEndpoint(url: try #require(components.string)), settings: .init(size: 2),
+            logger: Logger(label: "test"))
+        return (makeQueue(pool: userPool, fetchesOnAcknowledge: fetchesOnAcknowledge), user)
+    }
+
     /// Returns the rule that drops the reply to the first fetch script call on `queue`, or to the
     /// one after `skip` such calls.
     func droppingFetch(from queue: String, skip: Int = 0) -> RedisFaultProxy.Rule {
@@ -353,15 +369,7 @@ struct RedisLostReplyTests {
     func failingReconciliationHoldsBackNoJob() async throws {
         // An ACL user without LRANGE cannot read its in-progress list, so every reconciliation
         // fails. Fetches and the promotion of scheduled jobs must go on regardless.
-        let user = "lost-reply-\(UUID().uuidString.prefix(8))"
-        _ = try await pool.send("ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all", "-lrange")
-        var components = try #require(URLComponents(string: try RedisTestServer.url()))
-        components.user = user
-        components.password = "secret"
-        let userPool = RedisConnectionPool(
-            endpoint: try RedisEndpoint(url: try #require(components.string)), settings: .init(size: 2),
-            logger: Logger(label: "test"))
-        let queue = makeQueue(pool: userPool)
+        let (queue, user) = try await makeQueue(denying: "lrange")
         let scheduled = Self.archiveJob(1)
         try await queue.schedule(scheduled, at: Date().addingTimeInterval(-1))
         queue.state.withLock { $0.ledger.abandon("a payload that no holder accounts for") }
@@ -374,7 +382,7 @@ struct RedisLostReplyTests {
         let second = try await queue.reserve(from: Self.archive, timeout: .zero)
         #expect(second?.job.jid == plain.jid, "a failed reconciliation held back the fetch")
         try await queue.close()
-        userPool.close()
+        queue.pool.close()
         _ = try await pool.send("ACL", "DELUSER", user)
         try await cleanUp()
     }
@@ -383,15 +391,7 @@ struct RedisLostReplyTests {
     func lremErrorReplyKeepsCarriedJob() async throws {
         // An ACL user without LREM gets an error reply to every acknowledgement's LREM, while the
         // fetch script the acknowledgement carries still moves the next job.
-        let user = "lost-reply-\(UUID().uuidString.prefix(8))"
-        _ = try await pool.send("ACL", "SETUSER", user, "on", ">secret", "~*", "&*", "+@all", "-lrem")
-        var components = try #require(URLComponents(string: try RedisTestServer.url()))
-        components.user = user
-        components.password = "secret"
-        let userPool = RedisConnectionPool(
-            endpoint: try RedisEndpoint(url: try #require(components.string)), settings: .init(size: 2),
-            logger: Logger(label: "test"))
-        let queue = makeQueue(pool: userPool, fetchesOnAcknowledge: true)
+        let (queue, user) = try await makeQueue(denying: "lrem", fetchesOnAcknowledge: true)
         let jobs = [Self.archiveJob(1), Self.archiveJob(2)]
         try await queue.push(jobs)
 
@@ -403,7 +403,7 @@ struct RedisLostReplyTests {
         let second = try await queue.reserve(from: Self.archive, timeout: .zero)
         #expect(second?.job.jid == jobs[1].jid, "the job that the acknowledgement's fetch took was dropped")
         try await queue.close()
-        userPool.close()
+        queue.pool.close()
         _ = try await pool.send("ACL", "DELUSER", user)
         try await cleanUp()
     }
