@@ -1,5 +1,4 @@
 import LogsCore
-import Synchronization
 
 /// A pool of PostgreSQL connections with scoped leases and transactions.
 ///
@@ -23,8 +22,6 @@ public final class PostgresClient: Sendable {
     /// The lost connections since the last call that succeeded, so that an outage logs one
     /// warning instead of one per call.
     private let connectionLosses = FailureRuns()
-    /// Whether `connectionLosses` counts a run, read first so that calls take no lock otherwise.
-    private let isCountingLosses = Atomic<Bool>(false)
 
     public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "travis-logs.postgres")) {
         self.configuration = configuration
@@ -55,10 +52,10 @@ public final class PostgresClient: Sendable {
                 await pool.release(connection, isBroken: isBroken)
                 do {
                     let value = try result.get()
-                    endLossRun()
+                    connectionLosses.logRecovery(
+                        "lost", to: logger, "database connections work again", countName: "lost_connections")
                     return value
                 } catch let error as PostgresError where error.isConnectionLoss && attempt == 1 {
-                    isCountingLosses.store(true, ordering: .relaxed)
                     connectionLosses.logFailure(
                         "lost", to: logger, level: .warning, "database connection lost; retrying on a fresh connection",
                         repeatMessage: "database connection lost again; retrying on a fresh connection",
@@ -67,15 +64,6 @@ public final class PostgresClient: Sendable {
                 }
             }
         }
-    }
-
-    /// Ends a run of lost connections, logging how many there were.
-    private func endLossRun() {
-        guard isCountingLosses.load(ordering: .relaxed), isCountingLosses.exchange(false, ordering: .relaxed) else {
-            return
-        }
-        connectionLosses.logRecovery(
-            "lost", to: logger, "database connections work again", countName: "lost_connections")
     }
 
     /// Logs a connection that the server closed while it was idle, and throws when more than
