@@ -1,5 +1,6 @@
 internal import CLibPQ
 import Foundation
+import LogsCore
 
 extension PostgresConnection {
     /// Returns why the server ended this idle connection, or nil when nothing arrived on its socket.
@@ -11,20 +12,15 @@ extension PostgresConnection {
     /// discarding a usable connection costs only one reconnect. When the socket is quiet, the check
     /// costs one `poll` call, which does not wait.
     static func closedWhileIdleReason(_ connection: OpaquePointer) -> String? {
-        guard isReadable(PQsocket(connection)) else { return nil }
+        guard IdleSocket.hasEvent(PQsocket(connection)) else { return nil }
         // libpq sets CONNECTION_BAD only on a read that finds the end of stream, and the server's
         // FATAL error usually comes in an earlier read. So it reads again while input is waiting.
         for _ in 0..<2 {
             if PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK {
                 return connectionMessage(connection)
             }
-            guard isReadable(PQsocket(connection)) else { break }
+            guard IdleSocket.hasEvent(PQsocket(connection)) else { break }
         }
         return "PostgreSQL sent input to the idle connection outside any statement"
-    }
-
-    private static func isReadable(_ socket: Int32) -> Bool {
-        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-        return poll(&descriptor, 1, 0) > 0
     }
 }

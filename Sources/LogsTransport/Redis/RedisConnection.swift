@@ -118,11 +118,9 @@ public actor RedisConnection {
     }
 
     /// Returns whether the idle socket has anything to read. With no command outstanding, that
-    /// is the server's end of stream or an error, so the connection can no longer be used. It
-    /// costs one `poll` call, which does not wait.
+    /// is the server's end of stream or an error, so the connection can no longer be used.
     private static func isClosedByServer(_ context: UnsafeMutablePointer<redisContext>) -> Bool {
-        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
-        return poll(&descriptor, 1, 0) != 0
+        IdleSocket.hasEvent(context.pointee.fd)
     }
 
     /// Opens a socket to `endpoint` with the connect timeout, keep-alive on TCP, and the command
