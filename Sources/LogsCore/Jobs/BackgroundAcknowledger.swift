@@ -24,6 +24,13 @@ public final class BackgroundAcknowledger: Sendable {
     /// The attempts at acknowledging one job or list of jobs. The waits between them start at
     /// 200 ms and double up to 5 s, about 16 s in all, which outlasts a Redis restart.
     public static let attempts = 8
+    /// The wait before the second attempt.
+    static let firstRetryDelay = Duration.milliseconds(200)
+
+    /// Returns the wait that follows `delay`.
+    static func retryDelay(after delay: Duration) -> Duration {
+        min(delay * 2, .seconds(5))
+    }
 
     private struct Pending {
         var job: ReservedJob
@@ -110,7 +117,7 @@ public final class BackgroundAcknowledger: Sendable {
             return state.pending
         }
         if list.isEmpty { return }
-        send(list, attempt: 1, delay: .milliseconds(200))
+        send(list, attempt: 1, delay: Self.firstRetryDelay)
     }
 
     /// Starts attempt `attempt` at acknowledging `list`; the next attempt waits `delay`.
@@ -126,7 +133,7 @@ public final class BackgroundAcknowledger: Sendable {
                 // attempts within microseconds.
                 Task.detached {
                     try? await Task.sleep(for: delay)
-                    self.send(list, attempt: attempt + 1, delay: min(delay * 2, .seconds(5)))
+                    self.send(list, attempt: attempt + 1, delay: Self.retryDelay(after: delay))
                 }
                 return
             }
@@ -149,7 +156,7 @@ public final class BackgroundAcknowledger: Sendable {
     }
 
     private func acknowledgeNow(_ jobs: [ReservedJob], metadata: [Logger.Metadata]) async {
-        var delay = Duration.milliseconds(200)
+        var delay = Self.firstRetryDelay
         for attempt in 1...Self.attempts {
             do {
                 try await queue.acknowledge(jobs)
@@ -162,7 +169,7 @@ public final class BackgroundAcknowledger: Sendable {
                 // A sleep that cancellation cuts short would use up the attempts within
                 // microseconds, so the wait runs to its end.
                 await Self.sleepIgnoringCancellation(for: delay)
-                delay = min(delay * 2, .seconds(5))
+                delay = Self.retryDelay(after: delay)
             }
         }
     }
