@@ -3,12 +3,12 @@ import LogsCore
 
 extension RedisJobQueue {
     /// Pushes back the entries of this process's in-progress list that no holder accounts for.
-    /// Such entries are left by a fetch that Redis ran but whose reply never arrived, or by a
-    /// `reserve` that failed after its fetch. `maintainIfDue` calls this in the first `reserve`
-    /// after such a failure.
+    /// Such entries are left by a fetch that Redis ran but whose reply never arrived, by a
+    /// `reserve` that failed after its fetch, or by a retry, bury or requeue that failed.
+    /// `maintainIfDue` calls this in the first `reserve` after such a failure.
     ///
     /// The list is read with `LRANGE`. Fetches still in flight at that moment may have moved jobs
-    /// into the list that nobody holds yet, so the reconciliation waits for them to end. It then
+    /// into the list that no task holds yet, so the reconciliation waits for them to end. It then
     /// removes each entry that no holder accounts for with one `LREM` of count 1, in the script
     /// that pushes it back. A held copy of the same payload stays in the list.
     ///
@@ -17,7 +17,7 @@ extension RedisJobQueue {
     /// Those jobs stay in the list until `close()`.
     ///
     /// - Throws: the `RedisError` of a failed round trip, or `CancellationError`. The list stays
-    ///   marked uncertain, so the next `reserve` tries again.
+    ///   marked uncertain, so a later `reserve` tries again.
     func reconcileInProgressList() async throws {
         var succeeded = false
         defer { state.withLock { $0.ledger.endReconciliation(succeeded: succeeded) } }
@@ -32,7 +32,7 @@ extension RedisJobQueue {
                 let count = try await pushBack(orphans)
                 if count > 0 {
                     logger.notice(
-                        "pushed back jobs that a failed fetch left in the in-progress list",
+                        "pushed back jobs left in the in-progress list with no task holding them",
                         metadata: ["identity": "\(identity)", "count": "\(count)"])
                 }
             }
